@@ -1,0 +1,144 @@
+"""The ``oxzep7`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+
+from orchestrator import __version__, bases, console, engine, environment, planner, runner
+from orchestrator.errors import (
+    EXIT_CELLS_FAILED,
+    EXIT_CONFIG,
+    EXIT_DOCKER,
+    EXIT_INTERRUPTED,
+    ConfigError,
+    Oxzep7Error,
+)
+from orchestrator.matrix import load_matrix
+from orchestrator.rundir import DEFAULT_ROOT
+
+EPILOG = f"""\
+exit codes:
+  0    every cell passed
+  {EXIT_CELLS_FAILED}    some cell failed, errored or timed out
+  {EXIT_CONFIG}    the matrix file or the command line is wrong
+  {EXIT_DOCKER}    the Docker daemon cannot be reached
+  4    a base image could not be built
+  5    the run itself could not proceed
+  {EXIT_INTERRUPTED}  interrupted (finished results are kept)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="oxzep7",
+        description="Find the interpreter and dependency versions a Python project can "
+        "safely move to: expand a YAML matrix into cells, build one Docker image per "
+        "cell, run the project's tests in each, and collate the results.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"oxzep7 {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    plan = commands.add_parser("plan", help="show the cells a matrix expands to (no Docker)",
+                               description="Validate MATRIX and print the cells it expands "
+                               "to. Touches nothing but the matrix file and the project path.")
+    plan.add_argument("matrix", type=Path, help="matrix file (YAML)")
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.set_defaults(func=cmd_plan)
+
+    run = commands.add_parser("run", help="build and test every cell, then summarize",
+                              description="Build what is missing, run the tests of every cell "
+                              "in its own container (through nox), write everything to a run "
+                              "directory and print a summary.", epilog=EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("matrix", type=Path, help="matrix file (YAML)")
+    run.add_argument("-j", "--jobs", type=_positive, help="cells run at once "
+                     "(default: the matrix's run.jobs)")
+    run.add_argument("--runs-dir", type=Path, default=DEFAULT_ROOT,
+                     help=f"where run directories go (default: {DEFAULT_ROOT})")
+    run.add_argument("--cell", action="append", default=[], metavar="ID",
+                     help="run only this cell (repeatable); see 'oxzep7 plan'")
+    run.set_defaults(func=cmd_run)
+
+    base = commands.add_parser("bases", help="build the interpreter base images a matrix needs",
+                               description="Build (or reuse) the interpreter base images of "
+                               "MATRIX, including Debian root filesystems made with "
+                               "debootstrap where no registry is reachable.")
+    base.add_argument("matrix", type=Path, help="matrix file (YAML)")
+    base.add_argument("--refresh", action="store_true",
+                      help="rebuild even when an image exists (picks up new Debian packages)")
+    base.set_defaults(func=cmd_bases)
+
+    schema = commands.add_parser("schema", help="print the matrix file's JSON Schema",
+                                 description="Print the JSON Schema of matrix files, for "
+                                 "editors (yaml-language-server) and CI checks.")
+    schema.set_defaults(func=cmd_schema)
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    plan = planner.plan(load_matrix(args.matrix))
+    if args.json:
+        print(json.dumps(plan.to_dict(), indent=2))
+    else:
+        console.out.print(console.plan_table(plan))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    plan = planner.plan(load_matrix(args.matrix))
+    unknown = [c for c in args.cell if c not in {cell.id for cell in plan.cells}]
+    if unknown:
+        raise ConfigError(f"no cell {unknown[0]!r} in the plan; see 'oxzep7 plan {args.matrix}'")
+    request = runner.RunRequest(plan=plan, runs_root=args.runs_dir,
+                                jobs=args.jobs or plan.run.jobs, only=tuple(args.cell))
+    return runner.execute(request)
+
+
+def cmd_bases(args: argparse.Namespace) -> int:
+    plan = planner.plan(load_matrix(args.matrix))
+    client = engine.connect()
+    env = environment.from_host()
+    log_dir = DEFAULT_ROOT.parent / "bases"
+    for python in plan.pythons:
+        base = bases.ensure_base(client, plan.image_family, python, env, log_dir=log_dir,
+                                 refresh=args.refresh, say=lambda m: console.out.print(f"  {m}"))
+        console.out.print(f"py{python}: {'built' if base.built else 'present'} {base.tag}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    print(resources.files("orchestrator").joinpath("resources/matrix.schema.json").read_text())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Oxzep7Error as exc:
+        console.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.error("interrupted")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

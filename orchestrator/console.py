@@ -1,0 +1,93 @@
+"""Terminal output: the plan table, progress lines and the summary table.
+
+rich decides colour from the terminal (none in CI logs or when NO_COLOR is
+set); every line also reads well as plain text.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from orchestrator.models import Plan
+
+STATUS_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "timeout": "yellow",
+                "not run": "dim"}
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def plan_table(plan: Plan) -> Table:
+    axes = _axis_names(plan)
+    table = Table(title=f"{plan.name}: {len(plan.cells)} cells", title_justify="left")
+    table.add_column("cell")
+    for axis in axes:
+        table.add_column(axis)
+    table.add_column("")
+    for cell in plan.cells:
+        values = cell.axes
+        table.add_row(escape(cell.id), *(escape(values.get(a, "-")) for a in axes),
+                      "baseline" if cell.baseline else "")
+    return table
+
+
+def summary_table(plan: Plan, results: Mapping[str, Mapping[str, Any]]) -> Table:
+    """One row per planned cell, from results.json's cell entries (by id)."""
+    table = Table(title=f"{plan.name}: results", title_justify="left")
+    for name, justify in (("cell", "left"), ("status", "left"), ("passed", "right"),
+                          ("failed", "right"), ("skipped", "right"), ("duration", "right"),
+                          ("note", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for cell in plan.cells:
+        result = results.get(cell.id)
+        label = escape(cell.id) + (" (baseline)" if cell.baseline else "")
+        if result is None:
+            table.add_row(label, styled("not run"), "", "", "", "", "")
+            continue
+        counts = result["counts"]
+        table.add_row(
+            label, styled(result["status"]), str(counts["passed"]),
+            str(counts["failed"] + counts["errors"]), str(counts["skipped"]),
+            f"{result['duration']:.1f}s", first_line(result["message"]),
+        )
+    return table
+
+
+def styled(status: str) -> str:
+    return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
+
+
+def first_line(text: str, width: int = 60) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return escape(line if len(line) <= width else line[: width - 1] + "…")
+
+
+def _axis_names(plan: Plan) -> list[str]:
+    names: dict[str, None] = {}
+    for cell in plan.cells:
+        names.update(dict.fromkeys(cell.axes))
+    return list(names)
+
+
+def progress(done: int, total: int, text: str) -> None:
+    width = len(str(total))
+    out.print(f"\\[{done:>{width}}/{total}] {text}")
+
+
+def error(message: str) -> None:
+    err.print(f"[bold red]oxzep7: error:[/] {escape(message)}")
+
+
+def lines(items: Iterable[str]) -> None:
+    for item in items:
+        out.print(item)
+
+
+def is_tty() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,74 @@
+"""Fatal errors, each with its own exit code.
+
+Anything that stops oxzep7 as a whole raises one of these; the CLI prints the
+message on one line (no traceback) and exits with ``exit_code``. Failures that
+belong to a single cell (a build that fails, a suite that hangs) are *results*
+of that cell, never exceptions that escape the run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# Exit codes, in one place so the CLI, the docs and the tests agree.
+EXIT_OK = 0
+EXIT_CELLS_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_DOCKER = 3
+EXIT_BASE_IMAGE = 4
+EXIT_RUN = 5
+EXIT_INTERRUPTED = 130
+
+
+class Oxzep7Error(Exception):
+    """Base class: a message a person can act on, and the exit code to leave with."""
+
+    exit_code = EXIT_RUN
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(Oxzep7Error):
+    """The matrix file (or a command-line value) is wrong; points at file:line when known."""
+
+    exit_code = EXIT_CONFIG
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.key = key
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        what = f"{key}: " if key else ""
+        super().__init__(f"{where}{what}{message}")
+
+
+class DockerUnavailableError(Oxzep7Error):
+    """The Docker daemon cannot be reached."""
+
+    exit_code = EXIT_DOCKER
+
+
+class BaseImageError(Oxzep7Error):
+    """A base image (Debian root filesystem or interpreter base) could not be made."""
+
+    exit_code = EXIT_BASE_IMAGE
+
+
+class RunError(Oxzep7Error):
+    """The run itself could not proceed (run directory, nox, plan file)."""
+
+    exit_code = EXIT_RUN

@@ -1,0 +1,64 @@
+"""Read JUnit XML (as pytest writes it) into per-test outcomes."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from orchestrator.models import TestCounts
+
+OUTCOMES = ("passed", "failed", "error", "skipped")
+
+
+class JUnitError(ValueError):
+    """The file is not JUnit XML we can read."""
+
+
+@dataclass(frozen=True)
+class Report:
+    counts: TestCounts
+    tests: dict[str, str]  # test id -> outcome
+
+    @property
+    def failing(self) -> tuple[str, ...]:
+        return tuple(t for t, outcome in self.tests.items() if outcome in ("failed", "error"))
+
+
+def parse(data: bytes) -> Report:
+    """Per-test outcomes from a JUnit document (``<testsuites>`` or a bare ``<testsuite>``)."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise JUnitError(f"malformed JUnit XML: {exc}") from None
+    if root.tag not in ("testsuites", "testsuite"):
+        raise JUnitError(f"not JUnit XML: root element is <{root.tag}>")
+    tests: dict[str, str] = {}
+    for case in root.iter("testcase"):
+        tests[_test_id(case)] = _outcome(case)
+    counts = TestCounts(
+        passed=sum(o == "passed" for o in tests.values()),
+        failed=sum(o == "failed" for o in tests.values()),
+        errors=sum(o == "error" for o in tests.values()),
+        skipped=sum(o == "skipped" for o in tests.values()),
+    )
+    return Report(counts=counts, tests=tests)
+
+
+def _test_id(case: ET.Element) -> str:
+    """``tests/test_cli.py::test_greet`` style ids from pytest's classname + name."""
+    classname, name = case.get("classname", ""), case.get("name", "?")
+    if not classname:
+        return name
+    parts = classname.split(".")
+    # pytest: "tests.test_cli" (module) or "tests.test_cli.TestThing" (class):
+    # the module path ends before the first capitalised part.
+    split = next((i for i, p in enumerate(parts) if p[:1].isupper()), len(parts))
+    module = "/".join(parts[:split]) + ".py" if split else ""
+    return "::".join(p for p in [module, *parts[split:], name] if p)
+
+
+def _outcome(case: ET.Element) -> str:
+    for tag, outcome in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
+        if case.find(tag) is not None:
+            return outcome
+    return "passed"

@@ -1,0 +1,217 @@
+"""The plain, frozen objects passed down the pipeline.
+
+Matrix (what the user asked for) -> Plan of Cells (what will run) ->
+CellResult (what happened). Each serializes to JSON and back, so the nox
+sessions read the plan a run wrote instead of re-reading the YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+Status = Literal["passed", "failed", "error", "timeout"]
+STATUSES: tuple[Status, ...] = ("passed", "failed", "error", "timeout")
+
+
+@dataclass(frozen=True)
+class Project:
+    """The project under test: where it is, how to install it, how to test it."""
+
+    path: Path
+    install: str = "."
+    test: str = "python -m pytest -q"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How cells run: parallelism, per-cell timeout, isolation and limits."""
+
+    jobs: int = 2
+    timeout: int = 900
+    network: bool = False
+    memory: str = "2g"
+    cpus: float = 1.0
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """A validated matrix file. ``axes`` keeps file order, with ``python`` first."""
+
+    name: str
+    source: Path
+    project: Project
+    axes: Mapping[str, tuple[str, ...]]
+    baseline: Mapping[str, str]
+    constraints: tuple[str, ...] = ()
+    include: tuple[Mapping[str, str], ...] = ()
+    exclude: tuple[Mapping[str, str], ...] = ()
+    image_family: str = "debian"
+    run: RunOptions = field(default_factory=RunOptions)
+
+    @property
+    def dependency_axes(self) -> tuple[str, ...]:
+        return tuple(name for name in self.axes if name != "python")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One combination to test: an interpreter and a requirement per dependency axis.
+
+    ``deps`` maps a normalized distribution name to the value written in the
+    matrix (a version or a specifier set); ``requirements`` turns it into pip
+    requirement strings.
+    """
+
+    id: str
+    python: str
+    deps: Mapping[str, str]
+    baseline: bool = False
+
+    @property
+    def axes(self) -> dict[str, str]:
+        return {"python": self.python, **self.deps}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "python": self.python, "deps": dict(self.deps), "baseline": self.baseline}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Cell:
+        return cls(
+            id=data["id"],
+            python=data["python"],
+            deps=dict(data["deps"]),
+            baseline=bool(data.get("baseline", False)),
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a run needs, fixed before anything is built."""
+
+    name: str
+    matrix_path: Path
+    project: Project
+    image_family: str
+    constraints: tuple[str, ...]
+    run: RunOptions
+    cells: tuple[Cell, ...]
+
+    @property
+    def baseline(self) -> Cell | None:
+        return next((cell for cell in self.cells if cell.baseline), None)
+
+    @property
+    def pythons(self) -> tuple[str, ...]:
+        """Interpreters used by the plan, in first-use order."""
+        return tuple(dict.fromkeys(cell.python for cell in self.cells))
+
+    def cell(self, cell_id: str) -> Cell:
+        for cell in self.cells:
+            if cell.id == cell_id:
+                return cell
+        raise KeyError(cell_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "oxzep7.plan/1",
+            "name": self.name,
+            "matrix_path": str(self.matrix_path),
+            "project": {
+                "path": str(self.project.path),
+                "install": self.project.install,
+                "test": self.project.test,
+            },
+            "image_family": self.image_family,
+            "constraints": list(self.constraints),
+            "run": asdict(self.run),
+            "cells": [cell.to_dict() for cell in self.cells],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
+        project = data["project"]
+        return cls(
+            name=data["name"],
+            matrix_path=Path(data["matrix_path"]),
+            project=Project(Path(project["path"]), project["install"], project["test"]),
+            image_family=data["image_family"],
+            constraints=tuple(data["constraints"]),
+            run=RunOptions(**data["run"]),
+            cells=tuple(Cell.from_dict(cell) for cell in data["cells"]),
+        )
+
+
+@dataclass(frozen=True)
+class TestCounts:
+    """Outcome counts from a JUnit report (all zero when there was none)."""
+
+    __test__ = False  # not a pytest test class
+
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.errors + self.skipped
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """What happened to one cell. Written to ``cells/<id>/result.json``."""
+
+    cell: Cell
+    status: Status
+    duration: float
+    counts: TestCounts = field(default_factory=TestCounts)
+    failing_tests: tuple[str, ...] = ()
+    tests: Mapping[str, str] = field(default_factory=dict)
+    junit: bool = False
+    exit_code: int | None = None
+    image: str | None = None
+    image_id: str | None = None
+    packages: Mapping[str, str] = field(default_factory=dict)
+    message: str = ""
+    logs: Mapping[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.cell.id,
+            "axes": self.cell.axes,
+            "baseline": self.cell.baseline,
+            "status": self.status,
+            "duration": round(self.duration, 3),
+            "counts": asdict(self.counts),
+            "failing_tests": list(self.failing_tests),
+            "tests": dict(self.tests),
+            "junit": self.junit,
+            "exit_code": self.exit_code,
+            "image": self.image,
+            "image_id": self.image_id,
+            "packages": dict(self.packages),
+            "message": self.message,
+            "logs": dict(self.logs),
+            "cell": self.cell.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CellResult:
+        return cls(
+            cell=Cell.from_dict(data["cell"]),
+            status=data["status"],
+            duration=float(data["duration"]),
+            counts=TestCounts(**data["counts"]),
+            failing_tests=tuple(data["failing_tests"]),
+            tests=dict(data["tests"]),
+            junit=bool(data["junit"]),
+            exit_code=data["exit_code"],
+            image=data["image"],
+            image_id=data["image_id"],
+            packages=dict(data["packages"]),
+            message=data["message"],
+            logs=dict(data["logs"]),
+        )

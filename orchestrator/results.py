@@ -1,0 +1,64 @@
+"""Cell results on disk, and their collation into results.json.
+
+Each nox session writes its cell's ``result.json``; then, under a file lock
+(sessions run in parallel processes), ``results.json`` is rebuilt from every
+result present. So the collated file is current after each cell, whoever ran
+it: ``oxzep7 run`` or ``nox -s`` by hand.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import time
+from collections import Counter
+from typing import Any
+
+from orchestrator.models import STATUSES, CellResult, Plan
+from orchestrator.rundir import RunDir, write_json
+
+RESULTS_SCHEMA = "oxzep7.results/1"
+
+
+def record(run: RunDir, result: CellResult) -> None:
+    """Save one cell's result, then refresh results.json."""
+    write_json(run.cell(result.cell.id) / "result.json", result.to_dict())
+    collate(run)
+
+
+def load_cell_results(run: RunDir, plan: Plan) -> dict[str, CellResult]:
+    """The results present on disk, by cell id, in plan order."""
+    found: dict[str, CellResult] = {}
+    for cell in plan.cells:
+        path = run.cell(cell.id) / "result.json"
+        if path.is_file():
+            found[cell.id] = CellResult.from_dict(json.loads(path.read_text()))
+    return found
+
+
+def collate(run: RunDir) -> dict[str, Any]:
+    """Rebuild results.json from the cell results on disk; returns what it wrote."""
+    with (run.path / ".results.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        plan = run.load_plan()
+        found = load_cell_results(run, plan)
+        data = summarize(run.run_id, plan, found)
+        write_json(run.results_file, data)
+        return data
+
+
+def summarize(run_id: str, plan: Plan, found: dict[str, CellResult]) -> dict[str, Any]:
+    counts = Counter(result.status for result in found.values())
+    not_run = [cell.id for cell in plan.cells if cell.id not in found]
+    return {
+        "schema": RESULTS_SCHEMA,
+        "run_id": run_id,
+        "name": plan.name,
+        "matrix": str(plan.matrix_path),
+        "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "complete": not not_run,
+        "summary": {**{s: counts.get(s, 0) for s in STATUSES}, "not_run": len(not_run)},
+        "baseline": plan.baseline.id if plan.baseline else None,
+        "cells": [result.to_dict() for result in found.values()],
+        "not_run": not_run,
+    }

@@ -1,0 +1,142 @@
+"""``oxzep7 run``: plan -> run directory -> nox (one session per cell) -> summary.
+
+nox does the scheduling (``-j``, ``requires=``); this module starts it, turns
+the result files that sessions write into progress lines, and on Ctrl-C stops
+nox, removes this run's containers and keeps every finished result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+
+from orchestrator import LABEL_PREFIX, console, engine, results, rundir, sessions
+from orchestrator.errors import EXIT_CELLS_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunError
+from orchestrator.models import Plan
+
+POLL_SECONDS = 0.5
+NOX_NOXFILE_ERROR = 2
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    plan: Plan
+    runs_root: Path
+    jobs: int
+    only: tuple[str, ...] = ()
+
+
+def execute(request: RunRequest) -> int:
+    """Run the plan; returns the process exit code (0 all passed, 1 some cell did not)."""
+    client = engine.connect()
+    plan = request.plan
+    run = rundir.create(request.runs_root.resolve(), plan)
+    selected = [c for c in plan.cells if not request.only or c.id in request.only]
+    console.out.print(
+        f"oxzep7 run {run.run_id}: {len(selected)} cells, {request.jobs} at a time\n"
+        f"  run directory: {run.path}"
+    )
+    interrupted = False
+    nox = _start_nox(run, request.jobs, [sessions.cell_session_name(c) for c in selected])
+    try:
+        _watch(nox, run, plan, len(selected))
+    except KeyboardInterrupt:
+        interrupted = True
+        console.err.print("interrupted: stopping nox and this run's containers…")
+        _stop(nox)
+    finally:
+        _remove_containers(client, run.run_id)
+    data = results.collate(run)
+    found = {cell["id"]: cell for cell in data["cells"]}
+    console.out.print(console.summary_table(plan, found))
+    console.out.print(f"results: {run.results_file}")
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if nox.returncode == NOX_NOXFILE_ERROR and not found:
+        raise RunError(f"nox could not load the sessions; see {run.path / 'nox.log'}")
+    ok = all(found.get(c.id, {}).get("status") == "passed" for c in selected)
+    return EXIT_OK if ok else EXIT_CELLS_FAILED
+
+
+def _start_nox(run: rundir.RunDir, jobs: int, session_names: list[str]) -> subprocess.Popen:
+    noxfile = Path(str(resources.files("orchestrator").joinpath("noxfile.py")))
+    env = {**os.environ, sessions.PLAN_VAR: str(run.plan_file),
+           sessions.RUN_DIR_VAR: str(run.path), "NO_COLOR": "1"}
+    env.pop(sessions.MATRIX_VAR, None)
+    command = [sys.executable, "-m", "nox", "--noxfile", str(noxfile), "--no-color",
+               "-j", str(jobs), "--report", str(run.path / "nox-report.json"),
+               "--no-stop-on-first-error", "-s", *session_names]
+    log = (run.path / "nox.log").open("w")
+    log.write("$ " + " ".join(command) + "\n")
+    log.flush()
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env,
+                            stdin=subprocess.DEVNULL)
+
+
+def _watch(nox: subprocess.Popen, run: rundir.RunDir, plan: Plan, total: int) -> None:
+    """Print a line as each base and each cell finishes, until nox exits."""
+    seen_bases: set[str] = set()
+    seen_cells: set[str] = set()
+    while True:
+        finished = nox.poll() is not None
+        for python, marker in sessions.read_base_markers(run).items():
+            if python not in seen_bases:
+                seen_bases.add(python)
+                verb = "built" if marker["built"] else "reused"
+                console.out.print(f"  base py{python} {verb} ({marker['duration']:.0f}s)")
+        for cell_id, result in results.load_cell_results(run, plan).items():
+            if cell_id not in seen_cells:
+                seen_cells.add(cell_id)
+                console.progress(len(seen_cells), total, _progress_text(result.to_dict()))
+        if finished:
+            return
+        time.sleep(POLL_SECONDS)
+
+
+def _progress_text(result: dict[str, Any]) -> str:
+    counts = result["counts"]
+    text = (f"{result['id']}: {console.styled(result['status'])} "
+            f"({counts['passed']} passed, {counts['failed'] + counts['errors']} failed, "
+            f"{counts['skipped']} skipped) in {result['duration']:.1f}s")
+    if result["status"] in ("error", "timeout") and result["message"]:
+        text += f" — {console.first_line(result['message'], 100)}"
+    return text
+
+
+def _stop(nox: subprocess.Popen) -> None:
+    """nox got the same SIGINT from the terminal; make sure it is gone."""
+    for sig, grace in ((signal.SIGINT, 20), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        if nox.poll() is not None:
+            return
+        nox.send_signal(sig)
+        try:
+            nox.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+        except KeyboardInterrupt:
+            continue
+
+
+def _remove_containers(client: docker.DockerClient, run_id: str) -> None:
+    """Containers left by an interrupted session (labelled with this run's id)."""
+    try:
+        leftovers = client.containers.list(all=True, filters={"label": f"{LABEL_PREFIX}.run={run_id}"})
+        for container in leftovers:
+            container.remove(force=True)
+    except docker.errors.DockerException:
+        pass
+
+
+def load_results(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())

@@ -1,0 +1,92 @@
+"""Turning matrix values into pip requirements and cell-id fragments.
+
+A dependency value in a matrix is either an exact version (``"6.0.2"``, pinned
+as ``==6.0.2``), a wildcard (``"6.0.*"``, i.e. ``==6.0.*``) or a PEP 440
+specifier set (``">=6,<7"``). Everything goes through ``packaging`` so a value
+that is not a version cannot reach a Dockerfile.
+"""
+
+from __future__ import annotations
+
+import re
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+_PYTHON = re.compile(r"^3\.\d{1,2}$")
+_SLUG = (
+    ("===", "eq"),
+    ("==", ""),
+    ("~=", "compat"),
+    ("!=", "ne"),
+    (">=", "ge"),
+    ("<=", "le"),
+    (">", "gt"),
+    ("<", "lt"),
+    (",", "-"),
+    ("*", "x"),
+    (" ", ""),
+)
+
+
+class BadValue(ValueError):
+    """A value that is not a version, specifier or distribution name."""
+
+
+def normalize_name(name: str) -> str:
+    """A distribution name in PEP 503 normal form; rejects anything else."""
+    if not _NAME.match(name):
+        raise BadValue(f"{name!r} is not a valid distribution name")
+    return canonicalize_name(name)
+
+
+def specifier(value: str) -> SpecifierSet:
+    """The specifier set a matrix value stands for (exact version -> ``==``)."""
+    text = value.strip()
+    try:
+        Version(text)
+        return SpecifierSet(f"=={text}")
+    except InvalidVersion:
+        pass
+    if re.match(r"^[0-9][0-9a-zA-Z.]*\.\*$", text):
+        text = f"=={text}"
+    try:
+        spec = SpecifierSet(text)
+    except InvalidSpecifier:
+        raise BadValue(
+            f"{value!r} is neither a version nor a specifier set (e.g. '6.0.2', '6.0.*', '>=6,<7')"
+        ) from None
+    if not str(spec):
+        raise BadValue("an empty string is not a version")
+    return spec
+
+
+def requirement(name: str, value: str) -> str:
+    """A pip requirement line, e.g. ``pyyaml==6.0.2`` or ``pyyaml<7,>=6``."""
+    return f"{normalize_name(name)}{specifier(value)}"
+
+
+def slug(value: str) -> str:
+    """A value as it appears in a cell id: ``6.0.2``, ``6.0.x``, ``ge6-lt7``."""
+    text = str(specifier(value)) if not _is_version(value) else value.strip()
+    for old, new in _SLUG:
+        text = text.replace(old, new)
+    return text
+
+
+def python_version(value: str) -> str:
+    """An interpreter value (``"3.13"``) checked for shape; availability is checked elsewhere."""
+    text = str(value).strip()
+    if not _PYTHON.match(text):
+        raise BadValue(f"{value!r} is not an interpreter version like '3.13'")
+    return text
+
+
+def _is_version(value: str) -> bool:
+    try:
+        Version(value.strip())
+    except InvalidVersion:
+        return False
+    return True
