@@ -76,8 +76,12 @@ def _parent(client, interpreter, env, log_dir, refresh, say) -> tuple[str, str]:
     if interpreter.family == "debian":
         suite = interpreter.suite
         image_id = rootfs.ensure_rootfs(
-            client, suite, mirror=env.debian_mirror,
-            log_path=log_dir / f"debian-{suite}.log", refresh=refresh, say=say,
+            client,
+            suite,
+            mirror=env.debian_mirror,
+            log_path=log_dir / f"debian-{suite}.log",
+            refresh=refresh,
+            say=say,
         )
         return rootfs.rootfs_tag(suite), image_id
     image_id = images.find_image(client, interpreter.image)

@@ -34,17 +34,28 @@ def run_cell(
     logs = {"build": str(folder / "build.log")}
     try:
         image = cellimage.ensure_cell_image(
-            client, plan, cell, base_tag=base_tag, env=env,
-            log_path=folder / "build.log", run_id=run.run_id,
+            client,
+            plan,
+            cell,
+            base_tag=base_tag,
+            env=env,
+            log_path=folder / "build.log",
+            run_id=run.run_id,
         )
     except images.BuildFailed as exc:
         return CellResult(
-            cell=cell, status="error", duration=time.monotonic() - started,
-            message=f"image build failed: {exc}\n{exc.log_tail}", logs=logs,
+            cell=cell,
+            status="error",
+            duration=time.monotonic() - started,
+            message=f"image build failed: {exc}\n{exc.log_tail}",
+            logs=logs,
         )
     logs["test"] = str(folder / "test.log")
     outcome = container.run_tests(
-        client, image.tag, command=plan.project.test, options=plan.run,
+        client,
+        image.tag,
+        command=plan.project.test,
+        options=plan.run,
         log_path=folder / "test.log",
         labels=images.labels("test", cell=cell.id, run=run.run_id),
     )

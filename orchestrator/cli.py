@@ -44,39 +44,65 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"oxzep7 {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    plan = commands.add_parser("plan", help="show the cells a matrix expands to (no Docker)",
-                               description="Validate MATRIX and print the cells it expands "
-                               "to. Touches nothing but the matrix file and the project path.")
+    plan = commands.add_parser(
+        "plan",
+        help="show the cells a matrix expands to (no Docker)",
+        description="Validate MATRIX and print the cells it expands "
+        "to. Touches nothing but the matrix file and the project path.",
+    )
     plan.add_argument("matrix", type=Path, help="matrix file (YAML)")
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
     plan.set_defaults(func=cmd_plan)
 
-    run = commands.add_parser("run", help="build and test every cell, then summarize",
-                              description="Build what is missing, run the tests of every cell "
-                              "in its own container (through nox), write everything to a run "
-                              "directory and print a summary.", epilog=EPILOG,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    run = commands.add_parser(
+        "run",
+        help="build and test every cell, then summarize",
+        description="Build what is missing, run the tests of every cell "
+        "in its own container (through nox), write everything to a run "
+        "directory and print a summary.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("matrix", type=Path, help="matrix file (YAML)")
-    run.add_argument("-j", "--jobs", type=_positive, help="cells run at once "
-                     "(default: the matrix's run.jobs)")
-    run.add_argument("--runs-dir", type=Path, default=DEFAULT_ROOT,
-                     help=f"where run directories go (default: {DEFAULT_ROOT})")
-    run.add_argument("--cell", action="append", default=[], metavar="ID",
-                     help="run only this cell (repeatable); see 'oxzep7 plan'")
+    run.add_argument(
+        "-j", "--jobs", type=_positive, help="cells run at once (default: the matrix's run.jobs)"
+    )
+    run.add_argument(
+        "--runs-dir",
+        type=Path,
+        default=DEFAULT_ROOT,
+        help=f"where run directories go (default: {DEFAULT_ROOT})",
+    )
+    run.add_argument(
+        "--cell",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only this cell (repeatable); see 'oxzep7 plan'",
+    )
     run.set_defaults(func=cmd_run)
 
-    base = commands.add_parser("bases", help="build the interpreter base images a matrix needs",
-                               description="Build (or reuse) the interpreter base images of "
-                               "MATRIX, including Debian root filesystems made with "
-                               "debootstrap where no registry is reachable.")
+    base = commands.add_parser(
+        "bases",
+        help="build the interpreter base images a matrix needs",
+        description="Build (or reuse) the interpreter base images of "
+        "MATRIX, including Debian root filesystems made with "
+        "debootstrap where no registry is reachable.",
+    )
     base.add_argument("matrix", type=Path, help="matrix file (YAML)")
-    base.add_argument("--refresh", action="store_true",
-                      help="rebuild even when an image exists (picks up new Debian packages)")
+    base.add_argument(
+        "--refresh",
+        action="store_true",
+        help="rebuild even when an image exists (picks up new Debian packages)",
+    )
     base.set_defaults(func=cmd_bases)
 
-    schema = commands.add_parser("schema", help="print the matrix file's JSON Schema",
-                                 description="Print the JSON Schema of matrix files, for "
-                                 "editors (yaml-language-server) and CI checks.")
+    schema = commands.add_parser(
+        "schema",
+        help="print the matrix file's JSON Schema",
+        description="Print the JSON Schema of matrix files, for "
+        "editors (yaml-language-server) and CI checks.",
+    )
     schema.set_defaults(func=cmd_schema)
     return parser
 
@@ -105,8 +131,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     unknown = [c for c in args.cell if c not in {cell.id for cell in plan.cells}]
     if unknown:
         raise ConfigError(f"no cell {unknown[0]!r} in the plan; see 'oxzep7 plan {args.matrix}'")
-    request = runner.RunRequest(plan=plan, runs_root=args.runs_dir,
-                                jobs=args.jobs or plan.run.jobs, only=tuple(args.cell))
+    request = runner.RunRequest(
+        plan=plan, runs_root=args.runs_dir, jobs=args.jobs or plan.run.jobs, only=tuple(args.cell)
+    )
     return runner.execute(request)
 
 
@@ -116,8 +143,15 @@ def cmd_bases(args: argparse.Namespace) -> int:
     env = environment.from_host()
     log_dir = DEFAULT_ROOT.parent / "bases"
     for python in plan.pythons:
-        base = bases.ensure_base(client, plan.image_family, python, env, log_dir=log_dir,
-                                 refresh=args.refresh, say=lambda m: console.out.print(f"  {m}"))
+        base = bases.ensure_base(
+            client,
+            plan.image_family,
+            python,
+            env,
+            log_dir=log_dir,
+            refresh=args.refresh,
+            say=lambda m: console.out.print(f"  {m}"),
+        )
         console.out.print(f"py{python}: {'built' if base.built else 'present'} {base.tag}")
     return 0
 
@@ -141,4 +175,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

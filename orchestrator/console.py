@@ -6,6 +6,7 @@ set); every line also reads well as plain text.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -16,11 +17,19 @@ from rich.table import Table
 
 from orchestrator.models import Plan
 
-STATUS_STYLE = {"passed": "green", "failed": "red", "error": "magenta", "timeout": "yellow",
-                "not run": "dim"}
+STATUS_STYLE = {
+    "passed": "green",
+    "failed": "red",
+    "error": "magenta",
+    "timeout": "yellow",
+    "not run": "dim",
+}
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Off a terminal (CI logs, pipes) rich would assume 80 columns and squeeze the
+# tables; logs have no width limit worth respecting, so give them room.
+_WIDTH = None if sys.stdout.isatty() else max(int(os.environ.get("COLUMNS", 0) or 0), 140)
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 
 def plan_table(plan: Plan) -> Table:
@@ -32,18 +41,27 @@ def plan_table(plan: Plan) -> Table:
     table.add_column("")
     for cell in plan.cells:
         values = cell.axes
-        table.add_row(escape(cell.id), *(escape(values.get(a, "-")) for a in axes),
-                      "baseline" if cell.baseline else "")
+        table.add_row(
+            escape(cell.id),
+            *(escape(values.get(a, "-")) for a in axes),
+            "baseline" if cell.baseline else "",
+        )
     return table
 
 
 def summary_table(plan: Plan, results: Mapping[str, Mapping[str, Any]]) -> Table:
     """One row per planned cell, from results.json's cell entries (by id)."""
     table = Table(title=f"{plan.name}: results", title_justify="left")
-    for name, justify in (("cell", "left"), ("status", "left"), ("passed", "right"),
-                          ("failed", "right"), ("skipped", "right"), ("duration", "right"),
-                          ("note", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table.add_column("cell", no_wrap=True)
+    for name, justify in (
+        ("status", "left"),
+        ("passed", "right"),
+        ("failed", "right"),
+        ("skipped", "right"),
+        ("duration", "right"),
+        ("note", "left"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=name != "note")  # type: ignore[arg-type]
     for cell in plan.cells:
         result = results.get(cell.id)
         label = escape(cell.id) + (" (baseline)" if cell.baseline else "")
@@ -52,11 +70,24 @@ def summary_table(plan: Plan, results: Mapping[str, Mapping[str, Any]]) -> Table
             continue
         counts = result["counts"]
         table.add_row(
-            label, styled(result["status"]), str(counts["passed"]),
-            str(counts["failed"] + counts["errors"]), str(counts["skipped"]),
-            f"{result['duration']:.1f}s", first_line(result["message"]),
+            label,
+            styled(result["status"]),
+            str(counts["passed"]),
+            str(counts["failed"] + counts["errors"]),
+            str(counts["skipped"]),
+            f"{result['duration']:.1f}s",
+            note(result),
         )
     return table
+
+
+def note(result: Mapping[str, Any]) -> str:
+    """What to look at first: the first failing test, else the message."""
+    failing = result["failing_tests"]
+    if failing:
+        more = f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
+        return escape(failing[0]) + more
+    return first_line(result["message"])
 
 
 def styled(status: str) -> str:

@@ -8,6 +8,7 @@ container is removed, so no host directory needs to be writable by it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import tarfile
 import time
@@ -47,7 +48,7 @@ def run_tests(
     labels: Mapping[str, str],
     name: str | None = None,
 ) -> Outcome:
-    """Run ``command`` in ``image`` (in /project, as the unprivileged user); logs to ``log_path``."""
+    """Run ``command`` in ``image`` (in /project, unprivileged); output goes to ``log_path``."""
     container = client.containers.create(
         image,
         command=["sh", "-c", command],
@@ -118,7 +119,5 @@ def _decode(data: bytes | None) -> str | None:
 
 
 def _remove(container) -> None:
-    try:
+    with contextlib.suppress(docker.errors.NotFound):
         container.remove(force=True)
-    except docker.errors.NotFound:
-        pass

@@ -24,8 +24,23 @@ from orchestrator import LABEL_PREFIX
 
 # Never shipped into a cell image: VCS data, caches, virtualenvs, our own runs.
 PROJECT_EXCLUDES = frozenset(
-    {".git", ".hg", ".svn", ".oxzep7", ".nox", ".tox", ".venv", "venv", "__pycache__",
-     ".pytest_cache", ".mypy_cache", ".ruff_cache", "node_modules", "build", "dist"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".oxzep7",
+        ".nox",
+        ".tox",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".pytest_cache",
+        ".mypy_cache",
+        ".ruff_cache",
+        "node_modules",
+        "build",
+        "dist",
+    }
 )
 BUILD_TIMEOUT = 3600  # seconds; the classic builder has no timeout of its own
 

@@ -77,7 +77,9 @@ def load_matrix(path: str | Path) -> Matrix:
     try:
         return _matrix(_read(source), source.resolve())
     except _Invalid as problem:
-        raise ConfigError(problem.message, path=source, line=problem.line, key=problem.key) from None
+        raise ConfigError(
+            problem.message, path=source, line=problem.line, key=problem.key
+        ) from None
 
 
 # --- Problems and located values ---------------------------------------------------------
@@ -202,9 +204,7 @@ class _Loader(yaml.SafeLoader):
             data.spots.append(_spot(item))
 
     def construct_unsupported(self, node: yaml.Node) -> NoReturn:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"the tag {node.tag!r} is not supported in matrix files", node.start_mark
-        )
+        raise _yaml_error(f"the tag {node.tag!r} is not supported in matrix files", node)
 
     def _pairs(self, node: yaml.MappingNode) -> tuple[list[_Pair], list[_Pair]]:
         """The pairs ``<<`` merges bring in (weakest first) and the pairs written out.
@@ -218,12 +218,11 @@ class _Loader(yaml.SafeLoader):
             if key_node.tag != _MERGE_TAG:
                 written.append((key_node, value_node))
                 continue
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            many = isinstance(value_node, yaml.SequenceNode)
+            sources = value_node.value if many else [value_node]
             for source in reversed(sources):  # the first mapping listed wins, so it goes last
                 if not isinstance(source, yaml.MappingNode):
-                    raise yaml.constructor.ConstructorError(
-                        None, None, "'<<' needs a mapping or a list of mappings", source.start_mark
-                    )
+                    raise _yaml_error("'<<' needs a mapping or a list of mappings", source)
                 inner_merged, inner_written = self._pairs(source)
                 merged += inner_merged + inner_written
         return merged, written
@@ -233,13 +232,17 @@ class _Loader(yaml.SafeLoader):
         try:
             hash(key)
         except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain value, not a list or mapping", key_node.start_mark
+            raise _yaml_error(
+                "a key must be a plain value, not a list or mapping", key_node
             ) from None
         data[key] = self.construct_object(value_node)
         data.key_spots[key] = _spot(key_node)
         data.value_spots[key] = _spot(value_node)
         return key
+
+
+def _yaml_error(problem: str, node: yaml.Node) -> yaml.MarkedYAMLError:
+    return yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_located_map)
@@ -275,11 +278,15 @@ def _parse_yaml(text: str) -> Any:
         return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader: no arbitrary objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(str(exc.problem or exc.context).split())
+        problem = str(exc.problem or exc.context or exc)
+        if exc.context and problem.startswith("but "):  # "expected a single document ..."
+            problem = f"{exc.context}, {problem}"
+        problem = " ".join(problem.split())
         raise _Invalid(f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
-        raise _Invalid(f"invalid YAML: {exc.reason} (character #x{exc.character:04x})", line) from None
+        problem = f"{exc.reason} (character #x{exc.character:04x})"
+        raise _Invalid(f"invalid YAML: {problem}", line) from None
     except yaml.YAMLError as exc:
         raise _Invalid(f"invalid YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:  # e.g. a mapping that merges itself
@@ -295,12 +302,14 @@ def _entries(field: _Field) -> dict[str, _Field]:
     if not isinstance(data, _Map):
         _wrong_type(field, "a mapping")
     for key, line, first in data.duplicates:
-        raise _Invalid(f"duplicate key {key!r} (first given on line {first})", line, _child(field.key, key))
+        message = f"duplicate key {key!r} (first given on line {first})"
+        raise _Invalid(message, line, _child(field.key, key))
     entries: dict[str, _Field] = {}
     for key, value in data.items():
         at, spot = data.key_spots[key], data.value_spots[key]
-        if not isinstance(key, str):
-            _wrong_type(_Field(key, _child(field.key, at.text or key), at.line, at.text), "a string key")
+        if not isinstance(key, str):  # e.g. an unquoted 3.13 as include key
+            where = _child(field.key, at.text or key)
+            _wrong_type(_Field(key, where, at.line, at.text), "a string key")
         entries[key] = _Field(value, _child(field.key, key), spot.line, spot.text, at.line)
     return entries
 
@@ -414,8 +423,7 @@ def _python(field: _Field, family: str) -> str:
     if interpreters.lookup(family, version) is None:
         available = ", ".join(interpreters.available(family))
         field.fail(
-            f"Python {version} is not available in image family {family!r} "
-            f"(available: {available})"
+            f"Python {version} is not available in image family {family!r} (available: {available})"
         )
     return version
 
@@ -451,7 +459,7 @@ def _install(field: _Field) -> str:
     match = _INSTALL.fullmatch(text)
     extras = match.group(1) if match else None
     if match is None or (extras is not None and not all(map(_is_name, extras.split(",")))):
-        field.fail(f"expected '.' or '.[extra,...]' (the project, optionally with extras), got {text!r}")
+        field.fail(f"expected '.' or '.[extra,...]' (the project and its extras), got {text!r}")
     return text
 
 
@@ -504,8 +512,9 @@ def _matrix(top: _Field, source: Path) -> Matrix:
 
 def _project(field: _Field, base: Path) -> Project:
     entries = _mapping(field, PROJECT_KEYS, ("path",))
-    options = {key: parse(entries[key]) for key, parse in _PROJECT_OPTIONS.items() if key in entries}
-    return Project(path=_directory(entries["path"], base), **options)
+    path = _directory(entries["path"], base)
+    options = {key: _PROJECT_OPTIONS[key](entry) for key, entry in entries.items() if key != "path"}
+    return Project(path, **options)
 
 
 _PROJECT_OPTIONS: dict[str, Callable[[_Field], Any]] = {"install": _install, "test": _string}
@@ -581,8 +590,8 @@ def _axis_map(
 ) -> dict[str, str]:
     """A baseline, include or exclude entry: axis -> value, keys normalized, in axis order."""
     entries = _entries(field)
-    if not entries:
-        field.fail("expected at least one axis: value")
+    if not entries and not required:  # a baseline says what is missing below
+        field.fail("an entry needs at least one axis: value")
     values: dict[str, str] = {}
     written: dict[str, str] = {}  # normalized name -> key as written
     for key, entry in entries.items():

@@ -75,7 +75,12 @@ class Cell:
         return {"python": self.python, **self.deps}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "python": self.python, "deps": dict(self.deps), "baseline": self.baseline}
+        return {
+            "id": self.id,
+            "python": self.python,
+            "deps": dict(self.deps),
+            "baseline": self.baseline,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Cell:

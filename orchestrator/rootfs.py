@@ -22,8 +22,14 @@ from orchestrator import images
 from orchestrator.errors import BaseImageError
 
 ROOTFS_REPO = "oxzep7/debian"
-SLIM_PATHS = ("var/lib/apt/lists", "var/cache/apt", "usr/share/doc", "usr/share/man",
-              "usr/share/locale", "usr/share/info")
+SLIM_PATHS = (
+    "var/lib/apt/lists",
+    "var/cache/apt",
+    "usr/share/doc",
+    "usr/share/man",
+    "usr/share/locale",
+    "usr/share/info",
+)
 
 
 def rootfs_tag(suite: str) -> str:
@@ -88,14 +94,18 @@ def _build(client: docker.DockerClient, suite: str, mirror: str, tag: str, log_p
             for child in (root / rel).glob("*"):
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
         tarball = Path(tmp) / "rootfs.tar"
-        subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-cf", str(tarball), "."],
-                       check=True)
+        subprocess.run(
+            ["tar", "-C", str(root), "--numeric-owner", "-cf", str(tarball), "."], check=True
+        )
         with tarball.open("rb") as data:
             client.api.import_image_from_data(
                 data,
                 repository=tag.split(":")[0],
                 tag=suite,
-                changes=["ENV LANG=C.UTF-8", f"LABEL org.oxzep7.kind=rootfs org.oxzep7.suite={suite}"],
+                changes=[
+                    "ENV LANG=C.UTF-8",
+                    f"LABEL org.oxzep7.kind=rootfs org.oxzep7.suite={suite}",
+                ],
             )
         log.write(f"imported as {tag}\n")
     image_id = images.find_image(client, tag)

@@ -71,25 +71,47 @@ def execute(request: RunRequest) -> int:
 
 def _start_nox(run: rundir.RunDir, jobs: int, session_names: list[str]) -> subprocess.Popen:
     noxfile = Path(str(resources.files("orchestrator").joinpath("noxfile.py")))
-    env = {**os.environ, sessions.PLAN_VAR: str(run.plan_file),
-           sessions.RUN_DIR_VAR: str(run.path), "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        sessions.PLAN_VAR: str(run.plan_file),
+        sessions.RUN_DIR_VAR: str(run.path),
+        "NO_COLOR": "1",
+    }
     env.pop(sessions.MATRIX_VAR, None)
-    command = [sys.executable, "-m", "nox", "--noxfile", str(noxfile), "--no-color",
-               "-j", str(jobs), "--report", str(run.path / "nox-report.json"),
-               "--no-stop-on-first-error", "-s", *session_names]
+    command = [
+        sys.executable,
+        "-m",
+        "nox",
+        "--noxfile",
+        str(noxfile),
+        "--no-color",
+        "-j",
+        str(jobs),
+        "--report",
+        str(run.path / "nox-report.json"),
+        "--no-stop-on-first-error",
+        "-s",
+        *session_names,
+    ]
     log = (run.path / "nox.log").open("w")
     log.write("$ " + " ".join(command) + "\n")
     log.flush()
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env,
-                            stdin=subprocess.DEVNULL)
+    return subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL
+    )
 
 
 def _watch(nox: subprocess.Popen, run: rundir.RunDir, plan: Plan, total: int) -> None:
     """Print a line as each base and each cell finishes, until nox exits."""
+    started_bases: set[str] = set()
     seen_bases: set[str] = set()
     seen_cells: set[str] = set()
     while True:
         finished = nox.poll() is not None
+        for python in sessions.read_base_starts(run):
+            if python not in started_bases:
+                started_bases.add(python)
+                console.out.print(f"  base py{python}: checking / building…")
         for python, marker in sessions.read_base_markers(run).items():
             if python not in seen_bases:
                 seen_bases.add(python)
@@ -106,9 +128,11 @@ def _watch(nox: subprocess.Popen, run: rundir.RunDir, plan: Plan, total: int) ->
 
 def _progress_text(result: dict[str, Any]) -> str:
     counts = result["counts"]
-    text = (f"{result['id']}: {console.styled(result['status'])} "
-            f"({counts['passed']} passed, {counts['failed'] + counts['errors']} failed, "
-            f"{counts['skipped']} skipped) in {result['duration']:.1f}s")
+    text = (
+        f"{result['id']}: {console.styled(result['status'])} "
+        f"({counts['passed']} passed, {counts['failed'] + counts['errors']} failed, "
+        f"{counts['skipped']} skipped) in {result['duration']:.1f}s"
+    )
     if result["status"] in ("error", "timeout") and result["message"]:
         text += f" — {console.first_line(result['message'], 100)}"
     return text
@@ -131,7 +155,9 @@ def _stop(nox: subprocess.Popen) -> None:
 def _remove_containers(client: docker.DockerClient, run_id: str) -> None:
     """Containers left by an interrupted session (labelled with this run's id)."""
     try:
-        leftovers = client.containers.list(all=True, filters={"label": f"{LABEL_PREFIX}.run={run_id}"})
+        leftovers = client.containers.list(
+            all=True, filters={"label": f"{LABEL_PREFIX}.run={run_id}"}
+        )
         for container in leftovers:
             container.remove(force=True)
     except docker.errors.DockerException:

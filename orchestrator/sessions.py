@@ -59,11 +59,18 @@ def register(default_matrix: Path | None = None) -> Plan:
         raise SystemExit(exc.exit_code) from None
     plan = context.plan
     for python in plan.pythons:
-        _define(base_session_name(python), _base_session(context, python),
-                f"interpreter base image for Python {python}")
+        _define(
+            base_session_name(python),
+            _base_session(context, python),
+            f"interpreter base image for Python {python}",
+        )
     for cell in plan.cells:
-        _define(cell_session_name(cell), _cell_session(context, cell), describe(cell),
-                requires=[base_session_name(cell.python)])
+        _define(
+            cell_session_name(cell),
+            _cell_session(context, cell),
+            describe(cell),
+            requires=[base_session_name(cell.python)],
+        )
     return plan
 
 
@@ -93,12 +100,22 @@ def describe(cell: Cell) -> str:
 def _define(name: str, func: Callable, doc: str, requires: list[str] | None = None) -> None:
     func.__doc__ = doc
     func.__name__ = name
-    nox.session(name=name, python=False, allow_parallel=True, requires=requires or None)(func)
+    # Bases are pulled in by the cells that require them; listing them as
+    # default would only run them twice in the eyes of a reader of `nox -l`.
+    nox.session(
+        name=name,
+        python=False,
+        allow_parallel=True,
+        requires=requires or None,
+        default=requires is not None,
+    )(func)
 
 
 def _base_session(context: Context, python: str) -> Callable[[nox.Session], None]:
     def session(session: nox.Session) -> None:
         started = time.monotonic()
+        context.run.bases.mkdir(parents=True, exist_ok=True)
+        (context.run.bases / f"py{python}.started").touch()
         try:
             base = _ensure_base(context, python, say=session.log)
         except Oxzep7Error as exc:
@@ -106,8 +123,13 @@ def _base_session(context: Context, python: str) -> Callable[[nox.Session], None
                 if cell.python == python:
                     _record_error(context, cell, str(exc))
             session.error(str(exc))
-        marker = {"python": python, "tag": base.tag, "image_id": base.image_id,
-                  "built": base.built, "duration": round(time.monotonic() - started, 1)}
+        marker = {
+            "python": python,
+            "tag": base.tag,
+            "image_id": base.image_id,
+            "built": base.built,
+            "duration": round(time.monotonic() - started, 1),
+        }
         rundir.write_json(context.run.bases / f"py{python}.json", marker)
         session.log(f"base py{python}: {'built' if base.built else 'reused'} {base.tag}")
 
@@ -122,30 +144,52 @@ def _cell_session(context: Context, cell: Cell) -> Callable[[nox.Session], None]
             _record_error(context, cell, str(exc))
             session.error(str(exc))
         result = cellrun.run_cell(
-            engine.connect(), context.plan, cell, base_tag=base.tag,
-            env=environment.from_host(), run=context.run,
+            engine.connect(),
+            context.plan,
+            cell,
+            base_tag=base.tag,
+            env=environment.from_host(),
+            run=context.run,
         )
         results.record(context.run, result)
-        session.log(f"{cell.id}: {result.status} ({result.counts.passed} passed, "
-                    f"{result.counts.failed + result.counts.errors} failed) "
-                    f"in {result.duration:.1f}s")
+        session.log(
+            f"{cell.id}: {result.status} ({result.counts.passed} passed, "
+            f"{result.counts.failed + result.counts.errors} failed) "
+            f"in {result.duration:.1f}s"
+        )
         if result.status != "passed":
-            session.error(f"{cell.id}: {result.status}: {result.message.splitlines()[0]}"
-                          if result.message else f"{cell.id}: {result.status}")
+            session.error(
+                f"{cell.id}: {result.status}: {result.message.splitlines()[0]}"
+                if result.message
+                else f"{cell.id}: {result.status}"
+            )
 
     return session
 
 
 def _ensure_base(context: Context, python: str, say: Callable[[str], None]) -> bases.BaseImage:
     return bases.ensure_base(
-        engine.connect(), context.plan.image_family, python, environment.from_host(),
-        log_dir=context.run.bases, say=say,
+        engine.connect(),
+        context.plan.image_family,
+        python,
+        environment.from_host(),
+        log_dir=context.run.bases,
+        say=say,
     )
 
 
 def _record_error(context: Context, cell: Cell, message: str) -> None:
-    results.record(context.run, CellResult(cell=cell, status="error", duration=0.0,
-                                           message=f"base image unavailable: {message}"))
+    results.record(
+        context.run,
+        CellResult(
+            cell=cell, status="error", duration=0.0, message=f"base image unavailable: {message}"
+        ),
+    )
+
+
+def read_base_starts(run: rundir.RunDir) -> list[str]:
+    """Interpreters whose base session has started."""
+    return sorted(p.name[2 : -len(".started")] for p in run.bases.glob("py*.started"))
 
 
 def read_base_markers(run: rundir.RunDir) -> dict[str, dict]:
