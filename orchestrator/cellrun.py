@@ -68,6 +68,8 @@ def run_cell(
         (folder / "junit.xml").write_bytes(outcome.junit_xml)
         logs["junit"] = str(folder / "junit.xml")
     status, message = _judge(outcome, report, plan.run.timeout)
+    if status == "failed" and report is None:
+        message += f": {images.tail(folder / 'test.log', 1)}"
     return CellResult(
         cell=cell,
         status=status,

@@ -50,9 +50,15 @@ def _test_id(case: ET.Element) -> str:
     if not classname:
         return name
     parts = classname.split(".")
-    # pytest: "tests.test_cli" (module) or "tests.test_cli.TestThing" (class):
-    # the module path ends before the first capitalised part.
-    split = next((i for i, p in enumerate(parts) if p[:1].isupper()), len(parts))
+    # pytest: "tests.test_cli" (module) or "tests.test_cli.TestThing" (class).
+    # The module is the last part named like a test file (test_*.py, *_test.py,
+    # pytest's defaults); failing that, the parts before the first capitalised one.
+    modules = [i for i, p in enumerate(parts) if p.startswith("test_") or p.endswith("_test")]
+    split = (
+        modules[-1] + 1
+        if modules
+        else next((i for i, p in enumerate(parts) if p[:1].isupper()), len(parts))
+    )
     module = "/".join(parts[:split]) + ".py" if split else ""
     return "::".join(p for p in [module, *parts[split:], name] if p)
 

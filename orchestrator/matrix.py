@@ -113,7 +113,9 @@ class _Field:
 
 
 def _child(parent: str, key: object) -> str:
-    return f"{parent}.{key}" if parent else str(key)
+    """The dotted path of ``key`` under ``parent``; odd keys are quoted to keep it one line."""
+    part = key if isinstance(key, str) and key.isprintable() else repr(key)
+    return f"{parent}.{part}" if parent else part
 
 
 def _wrong_type(field: _Field, expected: str) -> NoReturn:
@@ -308,7 +310,7 @@ def _entries(field: _Field) -> dict[str, _Field]:
     for key, value in data.items():
         at, spot = data.key_spots[key], data.value_spots[key]
         if not isinstance(key, str):  # e.g. an unquoted 3.13 as include key
-            where = _child(field.key, at.text or key)
+            where = _child(field.key, at.text) if at.text else field.key  # null: no text
             _wrong_type(_Field(key, where, at.line, at.text), "a string key")
         entries[key] = _Field(value, _child(field.key, key), spot.line, spot.text, at.line)
     return entries
@@ -458,17 +460,20 @@ def _install(field: _Field) -> str:
     text = _string(field)
     match = _INSTALL.fullmatch(text)
     extras = match.group(1) if match else None
-    if match is None or (extras is not None and not all(map(_is_name, extras.split(",")))):
+    names_ok = extras is None or all(_distribution(extra) for extra in extras.split(","))
+    if match is None or not names_ok:
         field.fail(f"expected '.' or '.[extra,...]' (the project and its extras), got {text!r}")
     return text
 
 
-def _is_name(text: str) -> bool:
+def _distribution(text: str) -> str | None:
+    """The PEP 503 form of a distribution name, or None when ``text`` is not one."""
+    if not text.isprintable():  # versions' pattern lets a trailing newline through
+        return None
     try:
-        versions.normalize_name(text)
+        return versions.normalize_name(text)
     except versions.BadValue:
-        return False
-    return True
+        return None
 
 
 def _directory(field: _Field, base: Path) -> Path:
@@ -555,10 +560,9 @@ def _axes(field: _Field, family: str) -> dict[str, tuple[str, ...]]:
     for key, entry in entries.items():
         if key == PYTHON_AXIS:
             continue
-        try:
-            name = versions.normalize_name(key)
-        except versions.BadValue as exc:
-            entry.fail_key(f"axis names are distribution names: {exc}")
+        name = _distribution(key)
+        if name is None:
+            entry.fail_key(f"{key!r} is not a distribution name (axes other than python are)")
         if name in written:
             entry.fail_key(f"{key!r} names the same axis as {written[name]!r}")
         written[name] = key
@@ -595,7 +599,7 @@ def _axis_map(
     values: dict[str, str] = {}
     written: dict[str, str] = {}  # normalized name -> key as written
     for key, entry in entries.items():
-        name = key if not _is_name(key) else versions.normalize_name(key)
+        name = _distribution(key) or key
         if name not in axes:
             entry.fail_key(_unknown(key, list(axes), "not an axis; axes are"))
         if name in written:

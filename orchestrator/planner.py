@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Iterable, Mapping
 
 from orchestrator import versions
+from orchestrator.errors import ConfigError
 from orchestrator.models import Cell, Matrix, Plan
 
 Combo = dict[str, str]
@@ -24,6 +25,8 @@ def expand(
 ) -> list[Combo]:
     """The combinations GitHub Actions would produce for these axes, exclude and include."""
     names = list(axes)
+    if not names:  # GitHub: with no axes, each include entry is a job of its own
+        return [dict(entry) for entry in include]
     combos = [dict(zip(names, values, strict=True)) for values in itertools.product(*axes.values())]
     combos = [c for c in combos if not any(_matches(c, entry) for entry in exclude)]
     return _apply_include(combos, set(names), include)
@@ -75,6 +78,13 @@ def plan(matrix: Matrix) -> Plan:
     baseline_id = cell_id(_ordered(matrix.baseline, matrix.axes))
     cells: dict[str, Cell] = {}
     for combo in combos:
+        if "python" not in combo:
+            raise ConfigError(
+                f"include entry {combo} matches no cell and names no python; "
+                "a new cell needs an interpreter",
+                path=matrix.source,
+                key="include",
+            )
         cell = make_cell(_ordered(combo, matrix.axes), baseline=False)
         cells.setdefault(cell.id, cell)
     if baseline_id not in cells:

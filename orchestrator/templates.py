@@ -48,7 +48,7 @@ def _env() -> jinja2.Environment:
 
 
 def _check(pattern: re.Pattern[str], value: str | None, what: str) -> str:
-    if value is None or not pattern.match(value):
+    if value is None or not pattern.fullmatch(value):
         raise ConfigError(f"refusing to put {value!r} into a Dockerfile: not a valid {what}")
     return value
 

@@ -28,6 +28,8 @@ _SLUG = (
     (",", "-"),
     ("*", "x"),
     (" ", ""),
+    ("+", "_"),  # local versions (2.1.0+cpu): '+' is not allowed in image tags
+    ("!", "_"),  # epochs (1!2.0)
 )
 
 
@@ -37,7 +39,7 @@ class BadValue(ValueError):
 
 def normalize_name(name: str) -> str:
     """A distribution name in PEP 503 normal form; rejects anything else."""
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise BadValue(f"{name!r} is not a valid distribution name")
     return canonicalize_name(name)
 
@@ -69,7 +71,8 @@ def requirement(name: str, value: str) -> str:
 
 
 def slug(value: str) -> str:
-    """A value as it appears in a cell id: ``6.0.2``, ``6.0.x``, ``ge6-lt7``."""
+    """A value as it appears in a cell id: ``6.0.2``, ``6.0.x``, ``lt7-ge6`` (specifier
+    sets are normalized by ``packaging``, so the order they were written in does not matter)."""
     text = str(specifier(value)) if not _is_version(value) else value.strip()
     for old, new in _SLUG:
         text = text.replace(old, new)
@@ -79,7 +82,7 @@ def slug(value: str) -> str:
 def python_version(value: str) -> str:
     """An interpreter value (``"3.13"``) checked for shape; availability is checked elsewhere."""
     text = str(value).strip()
-    if not _PYTHON.match(text):
+    if not _PYTHON.fullmatch(text):
         raise BadValue(f"{value!r} is not an interpreter version like '3.13'")
     return text
 

@@ -13,12 +13,18 @@ EXAMPLE = ROOT / "examples" / "sample-app"
 SLEEPY = ROOT / "tests" / "integration" / "projects" / "sleepy"
 
 
-def oxzep7(*args: str, cwd: Path | None = None, env: dict | None = None,
-           timeout: float = 1800) -> subprocess.CompletedProcess[str]:
+def oxzep7(
+    *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 1800
+) -> subprocess.CompletedProcess[str]:
     """Run the CLI as a user would, capturing its output."""
     return subprocess.run(
         [sys.executable, "-m", "orchestrator", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 

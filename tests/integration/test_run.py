@@ -51,14 +51,19 @@ run: {{jobs: 2, timeout: 300}}
     assert broken["status"] == "error"
     assert "click==99.0.0" in broken["message"]
     # The terminal table says the same as results.json.
-    for cell_id, status in (("py3.11-click7.1.2", "passed"), ("py3.11-click8.1.8", "failed"),
-                            ("py3.11-click99.0.0", "error")):
+    for cell_id, status in (
+        ("py3.11-click7.1.2", "passed"),
+        ("py3.11-click8.1.8", "failed"),
+        ("py3.11-click99.0.0", "error"),
+    ):
         row = next(line for line in done.stdout.splitlines() if cell_id in line and "│" in line)
         assert status in row
     run_dir = runs / "latest"
     assert (run_dir / "cells" / "py3.11-click8.1.8" / "junit.xml").is_file()
-    assert "FROM oxzep7/base:py3.11-" in (
-        run_dir / "cells" / "py3.11-click8.1.8" / "build.Dockerfile").read_text()
+    assert (
+        "FROM oxzep7/base:py3.11-"
+        in (run_dir / "cells" / "py3.11-click8.1.8" / "build.Dockerfile").read_text()
+    )
 
 
 def test_unchanged_cells_reuse_their_images(write_matrix, tmp_path):
@@ -81,7 +86,7 @@ constraints: ["pytest==8.3.5"]
 def test_hanging_suite_is_killed_at_the_timeout(write_matrix, tmp_path):
     matrix = write_matrix(f"""
 name: hang
-project: {{path: "{SLEEPY}", test: "python -m pytest -q tests"}}
+project: {{path: "{SLEEPY}", install: ".[test]", test: "python -m pytest -q tests"}}
 baseline: {{python: "3.11", iniconfig: "2.0.0"}}
 axes: {{python: ["3.11"], iniconfig: ["2.0.0"]}}
 constraints: ["pytest==8.3.5"]
@@ -101,7 +106,7 @@ run: {{timeout: 8}}
 def test_ctrl_c_keeps_finished_cells_and_removes_containers(write_matrix, tmp_path):
     matrix = write_matrix(f"""
 name: interrupt
-project: {{path: "{SLEEPY}", test: "python -m pytest -q tests"}}
+project: {{path: "{SLEEPY}", install: ".[test]", test: "python -m pytest -q tests"}}
 baseline: {{python: "3.11", iniconfig: "2.1.0"}}
 axes: {{python: ["3.11"], iniconfig: ["2.1.0", "2.0.0"]}}
 constraints: ["pytest==8.3.5"]
@@ -110,7 +115,9 @@ run: {{jobs: 2, timeout: 900}}
     runs = tmp_path / "runs"
     proc = subprocess.Popen(
         [sys.executable, "-m", "orchestrator", "run", str(matrix), "--runs-dir", str(runs)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     finished = runs / "latest" / "cells" / "py3.11-iniconfig2.1.0" / "result.json"
     deadline = time.monotonic() + 600
@@ -144,8 +151,14 @@ axes: {{python: ["3.11"]}}
 
 def test_nox_lists_the_example_cells():
     env = {k: v for k, v in os.environ.items() if not k.startswith("OXZEP7_")}
-    done = subprocess.run([sys.executable, "-m", "nox", "-l"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "nox", "-l"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     for cell in ("py3.9-click7.1.2", "py3.11-click8.1.8", "py3.13-click8.1.8"):
         assert f"test({cell})" in done.stdout
