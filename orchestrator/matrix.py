@@ -52,9 +52,6 @@ DEFAULT_FAMILY = "debian"
 _INSTALL = re.compile(r"\.(?:\[(.*)\])?")
 # Docker's --memory syntax: a number of bytes with an optional k/m/g unit.
 _MEMORY = re.compile(r"(\d+)[kmg]?", re.IGNORECASE)
-# Characters a PEP 440 version or specifier set can contain. packaging accepts
-# anything after "===", and these values end up in Dockerfiles and cell ids.
-_SPECIFIER_CHARS = re.compile(r"[A-Za-z0-9.*+!=<>~,_ -]+")
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SCALAR_KINDS: dict[type, str] = {
@@ -432,10 +429,7 @@ def _python(field: _Field, family: str) -> str:
 
 def _dependency(field: _Field) -> str:
     """A dependency axis value: a version or a specifier set."""
-    text = _checked(field, versions.specifier)
-    if not _SPECIFIER_CHARS.fullmatch(text):
-        field.fail(f"{text!r} contains characters that have no place in a version or specifier")
-    return text
+    return _checked(field, versions.specifier)
 
 
 def _same_dependency(value: str) -> str:

@@ -16,6 +16,9 @@ from packaging.version import InvalidVersion, Version
 
 _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _PYTHON = re.compile(r"^3\.\d{1,2}$")
+# Characters that can appear in a PEP 440 version or specifier set. '===' takes
+# arbitrary text, so packaging alone would let shell syntax through.
+_SPEC_CHARS = re.compile(r"[A-Za-z0-9.*+!,<>=~ -]+")
 _SLUG = (
     ("===", "eq"),
     ("==", ""),
@@ -47,6 +50,10 @@ def normalize_name(name: str) -> str:
 def specifier(value: str) -> SpecifierSet:
     """The specifier set a matrix value stands for (exact version -> ``==``)."""
     text = value.strip()
+    if not _SPEC_CHARS.fullmatch(text):
+        raise BadValue(
+            f"{value!r} is neither a version nor a specifier set (e.g. '6.0.2', '6.0.*', '>=6,<7')"
+        )
     try:
         Version(text)
         return SpecifierSet(f"=={text}")

@@ -421,7 +421,7 @@ MISTAKES = [
     (
         ('"8.1.*"]', '"===`id`"]'),
         "11 axes.Click[1]",
-        "'===`id`' contains characters that have no place in a version or specifier",
+        f"'===`id`' {NOT_SPEC}",
     ),
     # versions, specifiers, distribution names, requirements
     (('"8.1.*"]', '"eight"]'), "11 axes.Click[1]", f"'eight' {NOT_SPEC}"),
