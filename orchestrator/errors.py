@@ -17,6 +17,7 @@ EXIT_CONFIG = 2
 EXIT_DOCKER = 3
 EXIT_BASE_IMAGE = 4
 EXIT_RUN = 5
+EXIT_INDEX = 6
 EXIT_INTERRUPTED = 130
 
 
@@ -72,3 +73,9 @@ class RunError(Oxzep7Error):
     """The run itself could not proceed (run directory, nox, plan file)."""
 
     exit_code = EXIT_RUN
+
+
+class PackageIndexError(Oxzep7Error):
+    """The package index could not answer (unknown package, network, bad response, offline)."""
+
+    exit_code = EXIT_INDEX

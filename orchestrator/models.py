@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-Status = Literal["passed", "failed", "error", "timeout"]
-STATUSES: tuple[Status, ...] = ("passed", "failed", "error", "timeout")
+Status = Literal["passed", "failed", "error", "timeout", "infeasible"]
+STATUSES: tuple[Status, ...] = ("passed", "failed", "error", "timeout", "infeasible")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class RunOptions:
     network: bool = False
     memory: str = "2g"
     cpus: float = 1.0
+    retries: int = 1  # a failing cell's tests run again this many times, to spot flaky tests
+    priority: tuple[str, ...] = ()  # axes by significance for "highest"; () = python first
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,10 @@ class Plan:
     constraints: tuple[str, ...]
     run: RunOptions
     cells: tuple[Cell, ...]
+    # Cells the planner ruled out before building anything, each with its reason.
+    pruned: tuple[Pruned, ...] = ()
+    # What each axis resolved to, e.g. {"django": ("4.2.16", "5.0.9")}; for the plan display.
+    resolved: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def baseline(self) -> Cell | None:
@@ -133,6 +139,8 @@ class Plan:
             "constraints": list(self.constraints),
             "run": asdict(self.run),
             "cells": [cell.to_dict() for cell in self.cells],
+            "pruned": [p.to_dict() for p in self.pruned],
+            "resolved": {axis: list(values) for axis, values in self.resolved.items()},
         }
 
     @classmethod
@@ -144,9 +152,32 @@ class Plan:
             project=Project(Path(project["path"]), project["install"], project["test"]),
             image_family=data["image_family"],
             constraints=tuple(data["constraints"]),
-            run=RunOptions(**data["run"]),
+            run=_run_options(data["run"]),
             cells=tuple(Cell.from_dict(cell) for cell in data["cells"]),
+            pruned=tuple(Pruned.from_dict(p) for p in data.get("pruned", ())),
+            resolved={axis: tuple(v) for axis, v in data.get("resolved", {}).items()},
         )
+
+
+def _run_options(data: Mapping[str, Any]) -> RunOptions:
+    values = dict(data)
+    values["priority"] = tuple(values.get("priority", ()))
+    return RunOptions(**values)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """A cell that cannot work, known before building: e.g. a release's Requires-Python."""
+
+    cell: Cell
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cell": self.cell.to_dict(), "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Pruned:
+        return cls(cell=Cell.from_dict(data["cell"]), reason=data["reason"])
 
 
 @dataclass(frozen=True)
@@ -174,6 +205,7 @@ class CellResult:
     duration: float
     counts: TestCounts = field(default_factory=TestCounts)
     failing_tests: tuple[str, ...] = ()
+    flaky_tests: tuple[str, ...] = ()
     tests: Mapping[str, str] = field(default_factory=dict)
     junit: bool = False
     exit_code: int | None = None
@@ -192,6 +224,7 @@ class CellResult:
             "duration": round(self.duration, 3),
             "counts": asdict(self.counts),
             "failing_tests": list(self.failing_tests),
+            "flaky_tests": list(self.flaky_tests),
             "tests": dict(self.tests),
             "junit": self.junit,
             "exit_code": self.exit_code,
@@ -211,6 +244,7 @@ class CellResult:
             duration=float(data["duration"]),
             counts=TestCounts(**data["counts"]),
             failing_tests=tuple(data["failing_tests"]),
+            flaky_tests=tuple(data.get("flaky_tests", ())),
             tests=dict(data["tests"]),
             junit=bool(data["junit"]),
             exit_code=data["exit_code"],

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from orchestrator.models import STATUSES, CellResult, Plan
+from orchestrator.models import STATUSES, CellResult, Plan, Pruned
 from orchestrator.rundir import RunDir, write_json
 
 RESULTS_SCHEMA = "oxzep7.results/1"
@@ -24,6 +24,10 @@ def record(run: RunDir, result: CellResult) -> None:
     """Save one cell's result, then refresh results.json."""
     write_json(run.cell(result.cell.id) / "result.json", result.to_dict())
     collate(run)
+
+
+def infeasible(pruned: Pruned) -> CellResult:
+    return CellResult(cell=pruned.cell, status="infeasible", duration=0.0, message=pruned.reason)
 
 
 def load_cell_results(run: RunDir, plan: Plan) -> dict[str, CellResult]:
@@ -48,6 +52,8 @@ def collate(run: RunDir) -> dict[str, Any]:
 
 
 def summarize(run_id: str, plan: Plan, found: dict[str, CellResult]) -> dict[str, Any]:
+    # Pruned cells are results too (status "infeasible"), never silently dropped.
+    found = {**found, **{p.cell.id: infeasible(p) for p in plan.pruned}}
     counts = Counter(result.status for result in found.values())
     not_run = [cell.id for cell in plan.cells if cell.id not in found]
     return {
@@ -59,6 +65,7 @@ def summarize(run_id: str, plan: Plan, found: dict[str, CellResult]) -> dict[str
         "complete": not not_run,
         "summary": {**{s: counts.get(s, 0) for s in STATUSES}, "not_run": len(not_run)},
         "baseline": plan.baseline.id if plan.baseline else None,
+        "priority": list(plan.run.priority),
         "cells": [result.to_dict() for result in found.values()],
         "not_run": not_run,
     }

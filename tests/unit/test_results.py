@@ -63,6 +63,7 @@ def test_summary_counts_by_status(run):
         "failed": 0,
         "error": 0,
         "timeout": 2,
+        "infeasible": 0,
         "not_run": 1,
     }
 
@@ -75,7 +76,14 @@ def test_complete_flips_when_every_cell_has_a_result(run):
     data = _collated(run)
     assert data["complete"] is True
     assert data["not_run"] == []
-    assert data["summary"] == {"passed": 1, "failed": 1, "error": 1, "timeout": 0, "not_run": 0}
+    assert data["summary"] == {
+        "passed": 1,
+        "failed": 1,
+        "error": 1,
+        "timeout": 0,
+        "infeasible": 0,
+        "not_run": 0,
+    }
 
 
 def test_recording_a_cell_again_replaces_its_result(run):
