@@ -62,7 +62,7 @@ def summary_table(plan: Plan, results: Mapping[str, Mapping[str, Any]]) -> Table
         ("note", "left"),
     ):
         table.add_column(name, justify=justify, no_wrap=name != "note")  # type: ignore[arg-type]
-    for cell in plan.cells:
+    for cell in [*plan.cells, *(p.cell for p in plan.pruned)]:
         result = results.get(cell.id)
         label = escape(cell.id) + (" (baseline)" if cell.baseline else "")
         if result is None:
@@ -83,11 +83,12 @@ def summary_table(plan: Plan, results: Mapping[str, Mapping[str, Any]]) -> Table
 
 def note(result: Mapping[str, Any]) -> str:
     """What to look at first: the first failing test, else the message."""
-    failing = result["failing_tests"]
+    failing, flaky = result["failing_tests"], result.get("flaky_tests", [])
+    flaky_note = f" [{len(flaky)} flaky]" if flaky else ""
     if failing:
         more = f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
-        return escape(failing[0]) + more
-    return first_line(result["message"])
+        return escape(failing[0] + more + flaky_note)
+    return first_line(result["message"]) if not flaky else escape(f"{len(flaky)} flaky")
 
 
 def styled(status: str) -> str:

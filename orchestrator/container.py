@@ -47,6 +47,7 @@ def run_tests(
     log_path: Path,
     labels: Mapping[str, str],
     name: str | None = None,
+    attempt: int = 1,
 ) -> Outcome:
     """Run ``command`` in ``image`` (in /project, unprivileged); output goes to ``log_path``."""
     container = client.containers.create(
@@ -55,7 +56,12 @@ def run_tests(
         name=name,
         working_dir="/project",
         # pytest honours PYTEST_ADDOPTS however the suite is started.
-        environment={"PYTEST_ADDOPTS": f"--junitxml={JUNIT_PATH}", "CI": "true"},
+        # OXZEP7_ATTEMPT numbers retries (1 = first run), for suites that care.
+        environment={
+            "PYTEST_ADDOPTS": f"--junitxml={JUNIT_PATH}",
+            "CI": "true",
+            "OXZEP7_ATTEMPT": str(attempt),
+        },
         network_mode="bridge" if options.network else "none",
         mem_limit=options.memory,
         memswap_limit=options.memory,

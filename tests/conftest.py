@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "sample-app"
 SLEEPY = ROOT / "tests" / "integration" / "projects" / "sleepy"
+FLAKY = ROOT / "tests" / "integration" / "projects" / "flaky"
 
 
 def oxzep7(

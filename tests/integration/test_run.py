@@ -13,7 +13,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.conftest import EXAMPLE, ROOT, SLEEPY, oxzep7
+from tests.conftest import EXAMPLE, FLAKY, ROOT, SLEEPY, oxzep7
 
 pytestmark = pytest.mark.docker
 
@@ -169,3 +169,23 @@ def _containers_of(runs: Path) -> list[str]:
     client = docker.from_env()
     found = client.containers.list(all=True, filters={"label": f"org.oxzep7.run={run_id}"})
     return [c.name for c in found]
+
+
+def test_retry_marks_tests_that_pass_later_as_flaky(write_matrix, tmp_path):
+    matrix = write_matrix(f"""
+name: flaky
+project: {{path: "{FLAKY}", install: ".[test]", test: "python -m pytest -q tests"}}
+baseline: {{python: "3.11"}}
+axes: {{python: ["3.11"]}}
+constraints: ["pytest==8.3.5"]
+run: {{retries: 1}}
+""")
+    runs = tmp_path / "runs"
+    done = oxzep7("run", str(matrix), "--runs-dir", str(runs))
+    assert done.returncode == 1, done.stdout + done.stderr
+    cell = by_id(results_of(runs))["py3.11"]
+    assert cell["status"] == "failed"
+    assert cell["failing_tests"] == ["tests/test_flaky.py::test_broken"]
+    assert cell["flaky_tests"] == ["tests/test_flaky.py::test_flaky"]
+    assert cell["tests"]["tests/test_flaky.py::test_flaky"] == "flaky"
+    assert (runs / "latest" / "cells" / "py3.11" / "test.attempt2.log").is_file()
