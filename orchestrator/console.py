@@ -21,6 +21,7 @@ STATUS_STYLE = {
     "passed": "green",
     "failed": "red",
     "error": "magenta",
+    "infeasible": "cyan",
     "timeout": "yellow",
     "not run": "dim",
 }
