@@ -8,7 +8,18 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from orchestrator import __version__, bases, console, engine, environment, planner, runner
+from orchestrator import (
+    __version__,
+    bases,
+    console,
+    engine,
+    environment,
+    planner,
+    reports,
+    results,
+    runner,
+    verdict,
+)
 from orchestrator.errors import (
     EXIT_CELLS_FAILED,
     EXIT_CONFIG,
@@ -18,7 +29,8 @@ from orchestrator.errors import (
     Oxzep7Error,
 )
 from orchestrator.matrix import load_matrix
-from orchestrator.rundir import DEFAULT_ROOT
+from orchestrator.reports import terminal
+from orchestrator.rundir import DEFAULT_ROOT, write_text
 
 EPILOG = f"""\
 exit codes:
@@ -97,6 +109,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     base.set_defaults(func=cmd_bases)
 
+    report = commands.add_parser(
+        "report",
+        help="render a finished run's verdict and results",
+        description="Render the verdict of RUN_DIR (a directory holding results.json, e.g. "
+        ".oxzep7/runs/latest): the recommended cell, why higher cells are not safe, the "
+        "grid of cells and the per-test outcomes.",
+    )
+    report.add_argument("run_dir", type=Path, help="run directory (or its results.json)")
+    report.add_argument(
+        "-f", "--format", choices=reports.FORMATS, default="terminal", help="(default: terminal)"
+    )
+    report.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
+    report.set_defaults(func=cmd_report)
+
     schema = commands.add_parser(
         "schema",
         help="print the matrix file's JSON Schema",
@@ -154,6 +180,34 @@ def cmd_bases(args: argparse.Namespace) -> int:
         )
         console.out.print(f"py{python}: {'built' if base.built else 'present'} {base.tag}")
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    data = _load_results(args.run_dir)
+    judgement = verdict.compute(data)
+    if args.format == "terminal" and args.output is None:
+        terminal.print_terminal(console.out, data, judgement)
+        return 0
+    text = reports.render(args.format, data, judgement)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        write_text(args.output, text)
+        console.out.print(f"wrote {args.output}")
+    return 0
+
+
+def _load_results(path: Path) -> dict:
+    file = path / "results.json" if path.is_dir() else path
+    try:
+        data = json.loads(file.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"no results.json in {path}: is it a run directory?") from None
+    except ValueError as exc:
+        raise ConfigError(f"{file} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("schema") != results.RESULTS_SCHEMA:
+        raise ConfigError(f"{file} is not an oxzep7 results file ({results.RESULTS_SCHEMA})")
+    return data
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

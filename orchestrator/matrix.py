@@ -6,6 +6,11 @@ value was written, so each problem becomes a one-line ``ConfigError`` naming the
 file, the line and the dotted key (``axes.click[1]``, ``run.jobs``). Validation is
 one small function per section of the file.
 
+An axis value is a version, a specifier set, or a ``selectors.Selector`` (written as a
+mapping ``{range: ">=4.2,<6", pick: latest-per-minor}``, alone or as a list item):
+``Matrix.axes`` then holds the Selector object itself, and ``resolve`` turns it into
+versions. Plain lists load exactly as they always did.
+
 ``resources/matrix.schema.json`` describes the same format for editors; a unit
 test keeps its property names equal to the key sets below.
 """
@@ -16,17 +21,19 @@ import datetime
 import difflib
 import math
 import re
+import urllib.parse
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 
-from orchestrator import interpreters, versions
+from orchestrator import interpreters, selectors, versions
 from orchestrator.errors import ConfigError
 from orchestrator.models import Matrix, Project, RunOptions
+from orchestrator.selectors import Selector
 
 # The keys each level of a matrix file accepts (dependency axes are free-form).
 TOP_KEYS = (
@@ -39,11 +46,16 @@ TOP_KEYS = (
     "include",
     "image",
     "run",
+    "index",
 )
 TOP_REQUIRED = ("name", "project", "baseline", "axes")
 PROJECT_KEYS = ("path", "install", "test")
 IMAGE_KEYS = ("family",)
-RUN_KEYS = ("jobs", "timeout", "network", "memory", "cpus")
+RUN_KEYS = ("jobs", "timeout", "network", "memory", "cpus", "retries", "priority")
+SELECTOR_KEYS = ("range", "pick", "prereleases")
+SELECTOR_REQUIRED = ("pick",)
+# What an axis holds: a value as written, or a selector that ``resolve`` expands.
+AxisValue = str | Selector
 
 PYTHON_AXIS = "python"
 DEFAULT_FAMILY = "debian"
@@ -371,12 +383,12 @@ def _string(field: _Field) -> str:
     return text
 
 
-def _count(field: _Field) -> int:
+def _count(field: _Field, minimum: int = 1) -> int:
     value = field.value
     if isinstance(value, bool) or not isinstance(value, int):
         _wrong_type(field, "a whole number")
-    if value < 1:
-        field.fail(f"must be at least 1, got {value}")
+    if value < minimum:
+        field.fail(f"must be at least {minimum}, got {value}")
     return value
 
 
@@ -430,6 +442,32 @@ def _python(field: _Field, family: str) -> str:
 def _dependency(field: _Field) -> str:
     """A dependency axis value: a version or a specifier set."""
     return _checked(field, versions.specifier)
+
+
+def _selector(field: _Field) -> Selector:
+    """``{range: ">=4.2,<6", pick: latest-per-minor, prereleases: false}``."""
+    entries = _mapping(field, SELECTOR_KEYS, SELECTOR_REQUIRED)
+    pick = _string(entries["pick"])
+    try:
+        selectors.check_pick(pick)
+    except selectors.BadPick as exc:
+        hint = _suggest(pick, [*selectors.PICKS, selectors.NEWEST], "valid picks")
+        entries["pick"].fail(f"{exc} ({hint})" if "unknown" in str(exc) else str(exc))
+    scope = _checked(entries["range"], versions.specifier) if "range" in entries else ""
+    pre = _boolean(entries["prereleases"]) if "prereleases" in entries else False
+    return Selector(pick=pick, range=scope, prereleases=pre)
+
+
+def _python_selector(field: _Field, family: str) -> Selector:
+    """A selector over the interpreters the image family provides; it must choose one."""
+    selector = _selector(field)
+    available = interpreters.available(family)
+    if not selectors.select(selector, available):
+        field.fail(
+            f"{selector} selects no interpreter of image family {family!r} "
+            f"(available: {', '.join(available)})"
+        )
+    return selector
 
 
 def _same_dependency(value: str) -> str:
@@ -495,7 +533,7 @@ def _matrix(top: _Field, source: Path) -> Matrix:
     entries = _mapping(top, TOP_KEYS, TOP_REQUIRED)
     family = _family(entries.get("image"))
     axes = _axes(entries["axes"], family)
-    return Matrix(
+    matrix = Matrix(
         name=_string(entries["name"]),
         source=source,
         project=_project(entries["project"], source.parent),
@@ -505,8 +543,9 @@ def _matrix(top: _Field, source: Path) -> Matrix:
         include=tuple(_axis_map(item, axes, family) for item in _items(entries.get("include"))),
         exclude=tuple(_axis_map(item, axes, family) for item in _items(entries.get("exclude"))),
         image_family=family,
-        run=_run(entries.get("run")),
+        run=_run(entries.get("run"), axes),
     )
+    return _with_index(matrix, _index(entries.get("index")))
 
 
 def _project(field: _Field, base: Path) -> Project:
@@ -531,9 +570,52 @@ def _family(field: _Field | None) -> str:
     return family
 
 
-def _run(field: _Field | None) -> RunOptions:
+def _run(field: _Field | None, axes: Collection[str]) -> RunOptions:
     entries = _mapping(field, RUN_KEYS) if field is not None else {}
-    return RunOptions(**{key: _RUN_OPTIONS[key](entry) for key, entry in entries.items()})
+    options = {k: _RUN_OPTIONS[k](entry) for k, entry in entries.items() if k != "priority"}
+    if "priority" in entries:  # the one option that needs to know the axes
+        options["priority"] = _priority(entries["priority"], axes)
+    return RunOptions(**options)
+
+
+def _priority(field: _Field, axes: Collection[str]) -> tuple[str, ...]:
+    """``run.priority``: distinct axis names (normalized like the axes), most significant first."""
+    names: list[str] = []
+    for item in _items(field):
+        text = _string(item)
+        name = text if text == PYTHON_AXIS else _distribution(text) or text
+        if name not in axes:
+            item.fail(f"unknown axis {text!r} ({_suggest(text, list(axes), 'axes are')})")
+        if name in names:
+            item.fail(f"{text!r} is listed twice")
+        names.append(name)
+    return tuple(names)
+
+
+def _index(field: _Field | None) -> str | None:
+    """The package index to resolve selectors against: an http(s) URL (PEP 691 JSON API)."""
+    if field is None:
+        return None
+    text = _string(field)
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        field.fail(f"expected an http(s) URL such as 'https://pypi.org/simple/', got {text!r}")
+    return text
+
+
+def _with_index(matrix: Matrix, url: str | None) -> Matrix:
+    """``matrix`` carrying the ``index`` URL.
+
+    models.Matrix has no ``index`` field yet; until it has, the URL rides along as a
+    plain attribute (read it with ``getattr(matrix, "index", None)``), which equality
+    and ``dataclasses.replace`` ignore.
+    """
+    if url is None:
+        return matrix
+    if "index" in {f.name for f in fields(Matrix)}:
+        return replace(matrix, index=url)
+    object.__setattr__(matrix, "index", url)
+    return matrix
 
 
 _RUN_OPTIONS: dict[str, Callable[[_Field], Any]] = {
@@ -542,14 +624,21 @@ _RUN_OPTIONS: dict[str, Callable[[_Field], Any]] = {
     "network": _boolean,
     "memory": _memory,
     "cpus": _cpus,
+    "retries": lambda field: _count(field, minimum=0),
 }
 
 
-def _axes(field: _Field, family: str) -> dict[str, tuple[str, ...]]:
+def _axes(field: _Field, family: str) -> dict[str, tuple[AxisValue, ...]]:
     """The axes: ``python`` first, then one per distribution (normalized) in file order."""
     entries = _entries(field)
     _require(field, entries, (PYTHON_AXIS,))
-    axes = {PYTHON_AXIS: _values(entries[PYTHON_AXIS], lambda item: _python(item, family), str)}
+    python = _values(
+        entries[PYTHON_AXIS],
+        lambda item: _python(item, family),
+        str,
+        lambda item: _python_selector(item, family),
+    )
+    axes = {PYTHON_AXIS: python}
     written = {PYTHON_AXIS: PYTHON_AXIS}  # normalized name -> key as written
     for key, entry in entries.items():
         if key == PYTHON_AXIS:
@@ -560,24 +649,30 @@ def _axes(field: _Field, family: str) -> dict[str, tuple[str, ...]]:
         if name in written:
             entry.fail_key(f"{key!r} names the same axis as {written[name]!r}")
         written[name] = key
-        axes[name] = _values(entry, _dependency, _same_dependency)
+        axes[name] = _values(entry, _dependency, _same_dependency, _selector)
     return axes
 
 
 def _values(
-    field: _Field, parse: Callable[[_Field], str], identity: Callable[[str], str]
-) -> tuple[str, ...]:
-    """One axis: a non-empty list of distinct values."""
+    field: _Field,
+    parse: Callable[[_Field], str],
+    identity: Callable[[str], str],
+    select: Callable[[_Field], Selector],
+) -> tuple[AxisValue, ...]:
+    """One axis: a selector mapping, or a non-empty list of distinct values and selectors."""
+    if isinstance(field.value, _Map):
+        return (select(field),)
     items = _items(field)
     if not items:
         field.fail("an axis needs at least one value")
-    values: list[str] = []
-    seen: dict[str, str] = {}  # identity -> key of the item that had it first
+    values: list[AxisValue] = []
+    seen: dict[AxisValue, str] = {}  # identity -> key of the item that had it first
     for item in items:
-        value = parse(item)
-        same = identity(value)
+        value = select(item) if isinstance(item.value, _Map) else parse(item)
+        same = identity(value) if isinstance(value, str) else value
         if same in seen:
-            item.fail(f"duplicate value {value!r} (same as {seen[same]})")
+            shown = repr(value) if isinstance(value, str) else f"'{value}'"
+            item.fail(f"duplicate value {shown} (same as {seen[same]})")
         seen[same] = item.key
         values.append(value)
     return tuple(values)

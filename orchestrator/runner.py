@@ -21,9 +21,10 @@ from typing import Any
 import docker
 import docker.errors
 
-from orchestrator import LABEL_PREFIX, console, engine, results, rundir, sessions
+from orchestrator import LABEL_PREFIX, console, engine, export, results, rundir, sessions, verdict
 from orchestrator.errors import EXIT_CELLS_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunError
 from orchestrator.models import Plan
+from orchestrator.reports import terminal
 
 POLL_SECONDS = 0.5
 NOX_NOXFILE_ERROR = 2
@@ -60,13 +61,27 @@ def execute(request: RunRequest) -> int:
     data = results.collate(run)
     found = {cell["id"]: cell for cell in data["cells"]}
     console.out.print(console.summary_table(plan, found))
-    console.out.print(f"results: {run.results_file}")
+    _conclude(run, data)
     if interrupted:
         return EXIT_INTERRUPTED
     if nox.returncode == NOX_NOXFILE_ERROR and not found:
         raise RunError(f"nox could not load the sessions; see {run.path / 'nox.log'}")
     ok = all(found.get(c.id, {}).get("status") == "passed" for c in selected)
     return EXIT_OK if ok else EXIT_CELLS_FAILED
+
+
+def _conclude(run: rundir.RunDir, data: dict[str, Any]) -> None:
+    """The verdict on the terminal; every report and the environments on disk."""
+    judgement = verdict.compute(data)
+    console.out.print()
+    terminal.print_terminal(console.out, data, judgement)
+    written = export.write_reports(run, data, judgement)
+    environments = export.write_environments(run, judgement)
+    console.out.print(f"\nresults: {run.results_file}")
+    names = ", ".join(p.name for p in written.values())
+    console.out.print(f"reports: {names} (in {run.path})")
+    if environments:
+        console.out.print(f"environments: {environments}/ (upgrade.diff: baseline -> recommended)")
 
 
 def _start_nox(run: rundir.RunDir, jobs: int, session_names: list[str]) -> subprocess.Popen:

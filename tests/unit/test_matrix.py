@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from orchestrator import matrix
 from orchestrator.errors import EXIT_CONFIG, ConfigError
 from orchestrator.matrix import load_matrix
 from orchestrator.models import Matrix, Project, RunOptions
+from orchestrator.selectors import PICKS, Selector
 
 # Line numbers matter: the error tests below cite them.
 VALID = """\
@@ -290,7 +292,8 @@ MISTAKES = [
     (
         ("  jobs:", "  parallel:"),
         "21 run.parallel",
-        "unknown key 'parallel' (valid keys: jobs, timeout, network, memory, cpus)",
+        "unknown key 'parallel' (valid keys: jobs, timeout, network, memory, cpus, retries, "
+        "priority)",
     ),
     (
         ("  family:", "  familly:"),
@@ -510,6 +513,159 @@ def test_any_value_of_the_wrong_shape_is_a_config_error(tmp_path: Path, wrong: s
             assert err.line is not None, str(err)
 
 
+# --- Selectors, the index and run options ---------------------------------------------------
+
+# Line numbers matter here too.
+SELECTING = """\
+name: selecting
+project: {path: app}
+baseline: {python: "3.11", django: "4.2.16"}
+axes:
+  python: {range: ">=3.11", pick: all}
+  Django: {range: ">=4.2,<6", pick: latest-per-minor}
+  click: ["8.1.8", {pick: newest-2, prereleases: true}]
+index: https://pypi.example/simple/
+run:
+  retries: 0
+  priority: [Django, python]
+"""
+
+
+def selecting(*changes: tuple[str, str]) -> str:
+    """SELECTING with exact substrings replaced (each must occur once)."""
+    text = SELECTING
+    for old, new in changes:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def test_selectors_load_as_selector_objects(tmp_path: Path) -> None:
+    loaded = load_matrix(write(tmp_path, SELECTING))
+    assert loaded.axes == {
+        "python": (Selector("all", ">=3.11"),),
+        "django": (Selector("latest-per-minor", ">=4.2,<6"),),
+        "click": ("8.1.8", Selector("newest-2", prereleases=True)),
+    }
+    assert loaded.run == RunOptions(retries=0, priority=("django", "python"))
+    assert getattr(loaded, "index", None) == "https://pypi.example/simple/"
+
+
+def test_python_selectors_may_sit_in_a_list(tmp_path: Path) -> None:
+    text = selecting(('{range: ">=3.11", pick: all}', '["3.9", {range: ">=3.13", pick: lowest}]'))
+    assert load_matrix(write(tmp_path, text)).axes["python"] == (
+        "3.9",
+        Selector("lowest", ">=3.13"),
+    )
+
+
+def test_no_index_key_means_none(tmp_path: Path) -> None:
+    loaded = load_matrix(write(tmp_path, MINIMAL))
+    assert getattr(loaded, "index", None) is None
+    assert loaded.run.retries == 1
+
+
+PICK_LIST = "valid picks: latest, lowest, latest-per-minor, latest-per-major, all, newest-N"
+SELECTOR_MISTAKES = [
+    (
+        ("pick: latest-per-minor}", "pick: latest-per-minr}"),
+        "6 axes.Django.pick",
+        "unknown pick 'latest-per-minr' (did you mean 'latest-per-minor'?)",
+    ),
+    (("pick: all}", "pick: every}"), "5 axes.python.pick", f"unknown pick 'every' ({PICK_LIST})"),
+    (
+        ("pick: newest-2", "pick: newest-0"),
+        "7 axes.click[1].pick",
+        "'newest-0' selects nothing; use newest-1 or more",
+    ),
+    (
+        ('{range: ">=4.2,<6", pick', '{rnage: ">=4.2,<6", pick'),
+        "6 axes.Django.rnage",
+        "unknown key 'rnage' (did you mean 'range'?)",
+    ),
+    (
+        ("{pick: newest-2, prereleases: true}", "{prereleases: true}"),
+        "7 axes.click[1].pick",
+        "required key missing",
+    ),
+    (
+        ("prereleases: true", 'prereleases: "yes"'),
+        "7 axes.click[1].prereleases",
+        "expected true or false, got the string 'yes'",
+    ),
+    (('range: ">=4.2,<6"', 'range: "four"'), "6 axes.Django.range", f"'four' {NOT_SPEC}"),
+    (
+        ('range: ">=3.11"', 'range: ">=3.16"'),
+        "5 axes.python",
+        "all of >=3.16 selects no interpreter of image family 'debian' "
+        "(available: 3.9, 3.11, 3.13, 3.14, 3.15)",
+    ),
+    (
+        ('["8.1.8", {pick', "[{pick: newest-2, prereleases: true}, {pick"),
+        "7 axes.click[1]",
+        "duplicate value 'newest-2 (pre-releases too)' (same as axes.click[0])",
+    ),
+    (
+        ('django: "4.2.16"}', "django: {pick: latest}}"),
+        "3 baseline.django",
+        "expected a string, got a mapping",
+    ),
+    (
+        ("index: https://pypi.example/simple/", "index: pypi.example"),
+        "8 index",
+        "expected an http(s) URL such as 'https://pypi.org/simple/', got 'pypi.example'",
+    ),
+    (("retries: 0", "retries: -1"), "10 run.retries", "must be at least 0, got -1"),
+    (
+        ("retries: 0", "retries: true"),
+        "10 run.retries",
+        "expected a whole number, got the boolean true",
+    ),
+    (
+        ("priority: [Django, python]", "priority: [djano]"),
+        "11 run.priority[0]",
+        "unknown axis 'djano' (did you mean 'django'?)",
+    ),
+    (
+        ("priority: [Django, python]", "priority: [django, Django]"),
+        "11 run.priority[1]",
+        "'Django' is listed twice",
+    ),
+    (
+        ("priority: [Django, python]", "priority: python"),
+        "11 run.priority",
+        "expected a list, got the string 'python'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "where", "message"), SELECTOR_MISTAKES)
+def test_selector_mistake(
+    tmp_path: Path, change: tuple[str, str], where: str, message: str
+) -> None:
+    path = write(tmp_path, selecting(change))
+    err = error(path)
+    line, key = where.split(" ", 1)
+    assert str(err) == f"{path}:{line}: {key}: {message}"
+
+
+@pytest.mark.parametrize("wrong", ["[]", "{}", "null", "1", "true", '""', "x", "[{}]", "{a: b}"])
+def test_any_selector_value_of_the_wrong_shape_is_a_config_error(
+    tmp_path: Path, wrong: str
+) -> None:
+    lines = SELECTING.splitlines()
+    for number, row in enumerate(lines):
+        head, sep, _ = row.partition(": ")
+        if not sep:
+            continue
+        text = "\n".join([*lines[:number], head + sep + wrong, *lines[number + 1 :]]) + "\n"
+        try:
+            load_matrix(write(tmp_path, text))
+        except ConfigError as err:
+            assert err.exit_code == EXIT_CONFIG
+            assert err.line is not None, str(err)
+
+
 # --- The JSON Schema for editors ---------------------------------------------------------
 
 
@@ -526,6 +682,17 @@ def test_schema_keys_match_the_validator() -> None:
     assert set(properties["image"]["properties"]) == set(matrix.IMAGE_KEYS)
     assert set(properties["run"]["properties"]) == set(matrix.RUN_KEYS)
     assert properties["image"]["properties"]["family"]["enum"] == ["debian", "official"]
+    selector = schema()["$defs"]["selector"]
+    assert set(selector["properties"]) == set(matrix.SELECTOR_KEYS)
+    assert set(selector["required"]) == set(matrix.SELECTOR_REQUIRED)
+
+
+def test_schema_pick_pattern_matches_the_validator() -> None:
+    pattern = re.compile(schema()["$defs"]["selector"]["properties"]["pick"]["pattern"])
+    for pick in (*PICKS, "newest-3", "newest-12"):
+        assert pattern.search(pick), pick
+    for pick in ("newest-0", "newest", "latest-per-patch", "newest-N"):
+        assert not pattern.search(pick), pick
 
 
 def test_schema_agrees_with_the_validator_on_examples() -> None:
@@ -534,6 +701,7 @@ def test_schema_agrees_with_the_validator_on_examples() -> None:
     validator.check_schema(schema())
     assert not list(validator.iter_errors(yaml.safe_load(VALID)))
     assert not list(validator.iter_errors(yaml.safe_load(MINIMAL)))
+    assert not list(validator.iter_errors(yaml.safe_load(SELECTING)))
     for text in (
         edited(("  jobs:", "  parallel:")),
         edited(('  python: ["3.9", "3.11"', '  python: [3.9, "3.11"')),
@@ -541,5 +709,9 @@ def test_schema_agrees_with_the_validator_on_examples() -> None:
         edited(('  install: ".[test]"', '  install: ".[test] && sh"')),
         edited(('  PyYAML: [">=6,<7"]', "  PyYAML: []")),
         commented(10),
+        selecting(("pick: all}", "pick: every}")),
+        selecting(('{range: ">=4.2,<6", pick', '{rnage: ">=4.2,<6", pick')),
+        selecting(("retries: 0", "retries: -1")),
+        selecting(("index: https://pypi.example/simple/", "index: pypi.example")),
     ):
         assert list(validator.iter_errors(yaml.safe_load(text))), text
