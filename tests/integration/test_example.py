@@ -41,3 +41,22 @@ def test_the_example_passes_and_fails_where_the_readme_says(tmp_path):
     for cell_id, (status, _) in EXPECTED.items():
         rows = [line for line in done.stdout.splitlines() if "│" in line and f" {cell_id} " in line]
         assert rows and status in rows[0], f"{cell_id}: {rows}"
+    _check_verdict_and_reports(runs / "latest", done.stdout)
+
+
+def _check_verdict_and_reports(run, stdout: str) -> None:
+    """The verdict names py3.11-click7.1.2 and every report agrees."""
+    verdict = json.loads((run / "verdict.json").read_text())
+    assert verdict["recommended"] == "py3.11-click7.1.2"
+    blockers = {b["cell"]: b for b in verdict["blockers"]}
+    assert [c["text"] for c in blockers["py3.11-click8.1.8"]["culprits"]] == [
+        "click 7.1.2 -> 8.1.8"
+    ]
+    assert [c["text"] for c in blockers["py3.13-click7.1.2"]["culprits"]] == ["python 3.11 -> 3.13"]
+    assert "Recommended: py3.11-click7.1.2" in stdout
+    assert "Recommended: `py3.11-click7.1.2`" in (run / "report.md").read_text()
+    html = (run / "report.html").read_text()
+    for cell_id in EXPECTED:
+        assert f'data-id="{cell_id}" data-status=' in html
+    diff = (run / "environments" / "upgrade.diff").read_text()
+    assert "+FROM oxzep7/base:py3.11-" in diff
