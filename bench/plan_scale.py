@@ -17,7 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))  # for tests.indexserver when run as a script
 from orchestrator import feasibility, planner, resolve  # noqa: E402
 from orchestrator.index import IndexClient  # noqa: E402
 from orchestrator.matrix import load_matrix  # noqa: E402
-from orchestrator.models import Plan  # noqa: E402
+from orchestrator.models import Matrix, Plan  # noqa: E402
 from tests.indexserver import IndexServer, release, wheel  # noqa: E402
 
 PACKAGES = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot")
@@ -61,8 +61,10 @@ def _compiled(name: str, version: str) -> list[dict[str, Any]]:
 
 def matrix_text() -> str:
     """5 interpreters x 6 axes of 4 versions each: 20,480 cells."""
-    axes = "".join(f"  {name}: {{range: '>=3', pick: newest-4}}\n" for name in PACKAGES)
-    baseline = ", ".join(f"{name}: '4.4.2'" for name in PACKAGES)
+    # Newest patch of 3.3, 3.4, 4.0 and 4.1: the 4.x ones need Python 3.11.
+    selector = "{range: '>=3.3,<4.2', pick: latest-per-minor}"
+    axes = "".join(f"  {name}: {selector}\n" for name in PACKAGES)
+    baseline = ", ".join(f"{name}: '4.1.2'" for name in PACKAGES)
     return (
         "name: scale\nproject: {path: app}\n"
         f"baseline: {{python: '3.13', {baseline}}}\n"
@@ -70,7 +72,7 @@ def matrix_text() -> str:
     )
 
 
-def naive_prune(plan: Plan, releases: dict, targets: dict) -> int:
+def naive_prune(plan: Plan, releases: Mapping, targets: Mapping) -> int:
     """Re-evaluate every cell's releases from scratch: no per-(release, python) memo."""
     pruned = 0
     for cell in plan.cells:
@@ -109,14 +111,14 @@ def main() -> int:
     return 0
 
 
-def report(matrix: Any, client: IndexClient, runs: int) -> None:
+def report(matrix: Matrix, client: IndexClient, runs: int) -> None:
+    """Time each stage and print the figures."""
     total, result = timed(lambda: resolve.resolve(matrix, client), runs)
     cells = len(result.cells) + len(result.pruned)
     fetch, projects = timed(lambda: client.projects(PACKAGES), runs)
-    resolver = resolve._Resolver(matrix, projects)
-    concrete = resolver.matrix()
-    expand, plan = timed(lambda: planner.plan(concrete), runs)
-    releases = resolver.releases()
+    concrete = resolve.concretize(matrix, projects)
+    expand, plan = timed(lambda: planner.plan(concrete.matrix), runs)
+    releases = concrete.releases
     targets = {py: feasibility.target(matrix.image_family, py) for py in plan.pythons}
 
     def memoized() -> Plan:

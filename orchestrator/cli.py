@@ -8,14 +8,16 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from rich.markup import escape
+
 from orchestrator import (
     __version__,
     bases,
     console,
     engine,
     environment,
-    planner,
     reports,
+    resolve,
     results,
     runner,
     verdict,
@@ -29,6 +31,7 @@ from orchestrator.errors import (
     Oxzep7Error,
 )
 from orchestrator.matrix import load_matrix
+from orchestrator.models import Plan
 from orchestrator.reports import terminal
 from orchestrator.rundir import DEFAULT_ROOT, write_text
 
@@ -40,6 +43,7 @@ exit codes:
   {EXIT_DOCKER}    the Docker daemon cannot be reached
   4    a base image could not be built
   5    the run itself could not proceed
+  6    the package index could not answer
   {EXIT_INTERRUPTED}  interrupted (finished results are kept)
 """
 
@@ -62,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate MATRIX and print the cells it expands "
         "to. Touches nothing but the matrix file and the project path.",
     )
-    plan.add_argument("matrix", type=Path, help="matrix file (YAML)")
+    _plan_arguments(plan, frozen=True)
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
     plan.set_defaults(func=cmd_plan)
 
@@ -75,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    run.add_argument("matrix", type=Path, help="matrix file (YAML)")
+    _plan_arguments(run, frozen=True)
     run.add_argument(
         "-j", "--jobs", type=_positive, help="cells run at once (default: the matrix's run.jobs)"
     )
@@ -101,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         "MATRIX, including Debian root filesystems made with "
         "debootstrap where no registry is reachable.",
     )
-    base.add_argument("matrix", type=Path, help="matrix file (YAML)")
+    _plan_arguments(base)
     base.add_argument(
         "--refresh",
         action="store_true",
@@ -133,6 +137,48 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _plan_arguments(parser: argparse.ArgumentParser, *, frozen: bool = False) -> None:
+    """MATRIX and the options that decide how it becomes a plan (shared by commands)."""
+    parser.add_argument(
+        "matrix", type=Path, nargs="?" if frozen else None, help="matrix file (YAML)"
+    )
+    index = parser.add_argument_group("package index (for version selectors and pruning)")
+    index.add_argument(
+        "--index-url",
+        metavar="URL",
+        help="PEP 691 index (default: the matrix's 'index', $PIP_INDEX_URL, PyPI)",
+    )
+    index.add_argument(
+        "--offline", action="store_true", help="plan from the index cache only; say what is missing"
+    )
+    index.add_argument(
+        "--no-index",
+        action="store_true",
+        help="never ask the index: exact pins only, nothing pruned",
+    )
+    if frozen:
+        index.add_argument(
+            "--frozen",
+            type=Path,
+            metavar="PLAN_JSON",
+            help="replay a recorded plan.json (no YAML, no index)",
+        )
+
+
+def _plan(args: argparse.Namespace) -> Plan:
+    """The plan the command line asks for: replayed, pins only, or resolved on the index."""
+    if getattr(args, "frozen", None):
+        return resolve.load_frozen(args.frozen)
+    if args.matrix is None:
+        raise ConfigError("give a MATRIX file (or --frozen PLAN_JSON)")
+    return resolve.plan_matrix(
+        load_matrix(args.matrix),
+        index_url=args.index_url,
+        offline=args.offline,
+        use_index=not args.no_index,
+    )
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -144,16 +190,17 @@ def _positive(text: str) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    plan = planner.plan(load_matrix(args.matrix))
+    plan = _plan(args)
     if args.json:
         print(json.dumps(plan.to_dict(), indent=2))
     else:
+        console.lines(escape(line) for line in console.resolved_lines(plan))
         console.out.print(console.plan_table(plan))
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    plan = planner.plan(load_matrix(args.matrix))
+    plan = _plan(args)
     unknown = [c for c in args.cell if c not in {cell.id for cell in plan.cells}]
     if unknown:
         raise ConfigError(f"no cell {unknown[0]!r} in the plan; see 'oxzep7 plan {args.matrix}'")
@@ -164,7 +211,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_bases(args: argparse.Namespace) -> int:
-    plan = planner.plan(load_matrix(args.matrix))
+    plan = _plan(args)
     client = engine.connect()
     env = environment.from_host()
     log_dir = DEFAULT_ROOT.parent / "bases"

@@ -35,7 +35,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 def plan_table(plan: Plan) -> Table:
     axes = _axis_names(plan)
-    table = Table(title=f"{plan.name}: {len(plan.cells)} cells", title_justify="left")
+    pruned = f", {len(plan.pruned)} infeasible" if plan.pruned else ""
+    title = f"{plan.name}: {len(plan.cells)} cells{pruned}"
+    table = Table(title=title, title_justify="left")
     table.add_column("cell")
     for axis in axes:
         table.add_column(axis)
@@ -47,7 +49,19 @@ def plan_table(plan: Plan) -> Table:
             *(escape(values.get(a, "-")) for a in axes),
             "baseline" if cell.baseline else "",
         )
+    for pruned in plan.pruned:
+        values = pruned.cell.axes
+        table.add_row(
+            f"[dim]{escape(pruned.cell.id)}[/]",
+            *(f"[dim]{escape(values.get(a, '-'))}[/]" for a in axes),
+            f"{styled('infeasible')}: {escape(pruned.reason)}",
+        )
     return table
+
+
+def resolved_lines(plan: Plan) -> list[str]:
+    """What each axis resolved to on the index, e.g. ``django: 4.2.16, 5.0.9, 5.1.3``."""
+    return [f"{axis}: {', '.join(values)}" for axis, values in plan.resolved.items()]
 
 
 def summary_table(plan: Plan, results: Mapping[str, Mapping[str, Any]]) -> Table:

@@ -183,9 +183,14 @@ class Feasibility:
 
     def reason(self, cell: Cell) -> str | None:
         """Why ``cell`` cannot work (every problem, "; "-joined), or None."""
-        python = cell.python
-        problems = [self.problem(name, value, python) for name, value in cell.deps.items()]
-        found = [p for p in problems if p] + list(self._constraint_problems(python, cell.deps))
+        python, answers, found = cell.python, self._answers, []
+        for name, value in cell.deps.items():
+            key = (name, value, python)
+            # The dict lookup inline: this loop runs for every axis of every cell.
+            problem = answers[key] if key in answers else self.problem(name, value, python)
+            if problem:
+                found.append(problem)
+        found += self._constraint_problems(python, cell.deps)
         return "; ".join(found) or None
 
     def problem(self, name: str, version: str, python: str) -> str | None:

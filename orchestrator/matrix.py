@@ -23,7 +23,7 @@ import math
 import re
 import urllib.parse
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -450,9 +450,11 @@ def _selector(field: _Field) -> Selector:
     pick = _string(entries["pick"])
     try:
         selectors.check_pick(pick)
-    except selectors.BadPick as exc:
+    except selectors.UnknownPick as exc:
         hint = _suggest(pick, [*selectors.PICKS, selectors.NEWEST], "valid picks")
-        entries["pick"].fail(f"{exc} ({hint})" if "unknown" in str(exc) else str(exc))
+        entries["pick"].fail(f"{exc} ({hint})")
+    except selectors.BadPick as exc:  # newest-0
+        entries["pick"].fail(str(exc))
     scope = _checked(entries["range"], versions.specifier) if "range" in entries else ""
     pre = _boolean(entries["prereleases"]) if "prereleases" in entries else False
     return Selector(pick=pick, range=scope, prereleases=pre)
@@ -533,7 +535,7 @@ def _matrix(top: _Field, source: Path) -> Matrix:
     entries = _mapping(top, TOP_KEYS, TOP_REQUIRED)
     family = _family(entries.get("image"))
     axes = _axes(entries["axes"], family)
-    matrix = Matrix(
+    return Matrix(
         name=_string(entries["name"]),
         source=source,
         project=_project(entries["project"], source.parent),
@@ -544,8 +546,8 @@ def _matrix(top: _Field, source: Path) -> Matrix:
         exclude=tuple(_axis_map(item, axes, family) for item in _items(entries.get("exclude"))),
         image_family=family,
         run=_run(entries.get("run"), axes),
+        index=_index(entries.get("index")),
     )
-    return _with_index(matrix, _index(entries.get("index")))
 
 
 def _project(field: _Field, base: Path) -> Project:
@@ -601,21 +603,6 @@ def _index(field: _Field | None) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         field.fail(f"expected an http(s) URL such as 'https://pypi.org/simple/', got {text!r}")
     return text
-
-
-def _with_index(matrix: Matrix, url: str | None) -> Matrix:
-    """``matrix`` carrying the ``index`` URL.
-
-    models.Matrix has no ``index`` field yet; until it has, the URL rides along as a
-    plain attribute (read it with ``getattr(matrix, "index", None)``), which equality
-    and ``dataclasses.replace`` ignore.
-    """
-    if url is None:
-        return matrix
-    if "index" in {f.name for f in fields(Matrix)}:
-        return replace(matrix, index=url)
-    object.__setattr__(matrix, "index", url)
-    return matrix
 
 
 _RUN_OPTIONS: dict[str, Callable[[_Field], Any]] = {

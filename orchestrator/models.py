@@ -45,13 +45,16 @@ class Matrix:
     name: str
     source: Path
     project: Project
-    axes: Mapping[str, tuple[str, ...]]
+    # Values are versions/specifiers as written, or selectors.Selector objects
+    # (e.g. {range, pick}) that orchestrator.resolve turns into versions.
+    axes: Mapping[str, tuple[Any, ...]]
     baseline: Mapping[str, str]
     constraints: tuple[str, ...] = ()
     include: tuple[Mapping[str, str], ...] = ()
     exclude: tuple[Mapping[str, str], ...] = ()
     image_family: str = "debian"
     run: RunOptions = field(default_factory=RunOptions)
+    index: str | None = None  # package index URL (PEP 691 JSON); None: --index-url/env/PyPI
 
     @property
     def dependency_axes(self) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from packaging.version import Version
 
 from orchestrator import feasibility, interpreters, planner, selectors, versions
 from orchestrator.errors import ConfigError
-from orchestrator.index import IndexClient, Project, Release
+from orchestrator.index import IndexClient, Project, Release, choose_url
 from orchestrator.models import Matrix, Plan, Pruned
 from orchestrator.selectors import Selector
 
@@ -42,6 +42,16 @@ class Choice:
     axis: str
     written: str
     versions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Concrete:
+    """A matrix with exact versions only, and what resolving it found on the way."""
+
+    matrix: Matrix
+    releases: Mapping[tuple[str, str], Release]  # (name, version) -> what the index lists
+    resolved: Mapping[str, tuple[str, ...]]  # for Plan.resolved
+    choices: tuple[Choice, ...]
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,18 @@ def resolve(matrix: Matrix, client: IndexClient | None = None, *, frozen: bool =
     return resolve_matrix(matrix, client, frozen=frozen).plan
 
 
+def plan_matrix(
+    matrix: Matrix, *, index_url: str | None = None, offline: bool = False, use_index: bool = True
+) -> Plan:
+    """The plan of ``matrix`` as the CLI and the noxfile make it: resolved and pruned on
+    the index (``--index-url``, else the matrix's ``index``, $PIP_INDEX_URL, PyPI), or,
+    with ``use_index=False``, from exact pins alone with nothing pruned."""
+    if not use_index:
+        return resolve(matrix)
+    url = choose_url(index_url, matrix.index)
+    return resolve(matrix, IndexClient(url, offline=offline))
+
+
 def resolve_matrix(
     matrix: Matrix, client: IndexClient | None = None, *, frozen: bool = False
 ) -> Resolved:
@@ -70,17 +92,24 @@ def resolve_matrix(
     if client is None:
         return _without_index(matrix)
     index = client.offline_copy() if frozen else client
-    projects = index.projects(distributions(matrix))
-    resolver = _Resolver(matrix, projects)
-    concrete = resolver.matrix()
-    plan = planner.plan(concrete)
+    concrete = concretize(matrix, index.projects(distributions(matrix)))
+    plan = planner.plan(concrete.matrix)
     checker = feasibility.Feasibility(
-        resolver.releases(),
+        concrete.releases,
         {python: feasibility.target(matrix.image_family, python) for python in plan.pythons},
         feasibility.pins(matrix.constraints),
     )
     pruned = prune(plan, checker, matrix.source)
-    return Resolved(replace(pruned, resolved=resolver.resolved()), tuple(resolver.choices))
+    return Resolved(replace(pruned, resolved=concrete.resolved), concrete.choices)
+
+
+def concretize(matrix: Matrix, projects: Mapping[str, Project]) -> Concrete:
+    """``matrix`` with every selector and specifier set replaced by exact versions from
+    ``projects`` (what the index lists for each distribution ``distributions`` names)."""
+    resolver = _Resolver(matrix, projects)
+    return Concrete(
+        resolver.matrix(), resolver.releases(), resolver.resolved(), tuple(resolver.choices)
+    )
 
 
 def needs_index(matrix: Matrix) -> bool:

@@ -24,7 +24,11 @@ _NEWEST = re.compile(r"newest-(\d+)")
 
 
 class BadPick(ValueError):
-    """A pick that is not one of PICKS or newest-N with N >= 1, or a range that is not one."""
+    """A selector ``select`` cannot apply: a bad pick or a range that is not one."""
+
+
+class UnknownPick(BadPick):
+    """A pick that is neither one of PICKS nor of the form newest-N."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ def check_pick(pick: str) -> None:
         return
     match = _NEWEST.fullmatch(pick)
     if match is None:
-        raise BadPick(f"unknown pick {pick!r}")
+        raise UnknownPick(f"unknown pick {pick!r}")
     if int(match.group(1)) < 1:
         raise BadPick(f"{pick!r} selects nothing; use newest-1 or more")
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nox
 
-from orchestrator import bases, cellrun, engine, environment, planner, results, rundir
+from orchestrator import bases, cellrun, engine, environment, resolve, results, rundir
 from orchestrator.errors import Oxzep7Error
 from orchestrator.matrix import load_matrix
 from orchestrator.models import Cell, CellResult, Plan
@@ -83,7 +83,9 @@ def load_context(default_matrix: Path | None) -> Context:
     matrix_path = os.environ.get(MATRIX_VAR) or default_matrix
     if matrix_path is None:
         raise Oxzep7Error(f"set {PLAN_VAR} or {MATRIX_VAR} to choose what to run")
-    plan = planner.plan(load_matrix(matrix_path))
+    # The index is asked at most once per cache freshness window (10 min), so
+    # `nox -l` and nox's parallel workers re-importing this file stay cheap.
+    plan = resolve.plan_matrix(load_matrix(matrix_path))
     run_path = Path(os.environ.get(RUN_DIR_VAR) or DEFAULT_NOX_RUN_DIR).resolve()
     run = rundir.RunDir(run_path)
     if not run.plan_file.exists() or run.load_plan() != plan:

@@ -8,6 +8,7 @@ that is not a version cannot reach a Dockerfile.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -77,6 +78,7 @@ def requirement(name: str, value: str) -> str:
     return f"{normalize_name(name)}{specifier(value)}"
 
 
+@functools.lru_cache(maxsize=4096)  # a big matrix asks for the same few values 100,000s of times
 def slug(value: str) -> str:
     """A value as it appears in a cell id: ``6.0.2``, ``6.0.x``, ``lt7-ge6`` (specifier
     sets are normalized by ``packaging``, so the order they were written in does not matter)."""

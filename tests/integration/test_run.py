@@ -189,3 +189,22 @@ run: {{retries: 1}}
     assert cell["flaky_tests"] == ["tests/test_flaky.py::test_flaky"]
     assert cell["tests"]["tests/test_flaky.py::test_flaky"] == "flaky"
     assert (runs / "latest" / "cells" / "py3.11" / "test.attempt2.log").is_file()
+
+
+def test_nox_reruns_one_cell_of_the_example(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OXZEP7_")}
+    env["OXZEP7_RUN_DIR"] = str(tmp_path / "nox-run")
+    done = subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "test(py3.11-click7.1.2)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1200,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((tmp_path / "nox-run" / "results.json").read_text())
+    assert [c["id"] for c in results["cells"]] == ["py3.11-click7.1.2"]
+    assert results["cells"][0]["status"] == "passed"
+    assert "py3.11-click8.1.8" in results["not_run"]
