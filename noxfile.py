@@ -4,7 +4,8 @@
     nox -s "test(py3.11-click7.1.2)"         build and test one cell (and its base)
     OXZEP7_MATRIX=matrices/other.yaml nox -l use another matrix
 
-Results land in .oxzep7/runs/nox/ (override with OXZEP7_RUN_DIR). The logic
+Results land in .oxzep7/runs/nox/ (override with OXZEP7_RUN_DIR). Planning asks
+the package index (cached 10 minutes); OXZEP7_NO_INDEX=1 skips it when offline. The logic
 lives in orchestrator/sessions.py, so an installed oxzep7 works the same.
 """
 

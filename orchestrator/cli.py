@@ -201,9 +201,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     plan = _plan(args)
-    unknown = [c for c in args.cell if c not in {cell.id for cell in plan.cells}]
-    if unknown:
-        raise ConfigError(f"no cell {unknown[0]!r} in the plan; see 'oxzep7 plan {args.matrix}'")
+    pruned = {p.cell.id: p.reason for p in plan.pruned}
+    for cell_id in args.cell:
+        if cell_id in pruned:
+            raise ConfigError(f"cell {cell_id!r} is infeasible: {pruned[cell_id]}")
+        if cell_id not in {cell.id for cell in plan.cells}:
+            raise ConfigError(f"no cell {cell_id!r} in the plan; see 'oxzep7 plan'")
     request = runner.RunRequest(
         plan=plan, runs_root=args.runs_dir, jobs=args.jobs or plan.run.jobs, only=tuple(args.cell)
     )

@@ -4,7 +4,8 @@ A noxfile calls :func:`register` at import time. The plan comes from
 ``OXZEP7_PLAN`` (a plan.json written by ``oxzep7 run``; the YAML is not read
 again) or else from the matrix in ``OXZEP7_MATRIX`` (default: the noxfile's
 ``matrices/example.yaml``). Results go to ``OXZEP7_RUN_DIR`` (default
-``.oxzep7/runs/nox``).
+``.oxzep7/runs/nox``). A matrix is planned against the package index (cached
+for 10 minutes); ``OXZEP7_NO_INDEX=1`` plans from exact pins alone, offline.
 
     base(py3.13)               builds the interpreter base (and its Debian root fs)
     test(py3.13-click8.1.8)    builds the cell image, runs the tests, records the result
@@ -32,6 +33,7 @@ from orchestrator.matrix import load_matrix
 from orchestrator.models import Cell, CellResult, Plan
 
 PLAN_VAR, MATRIX_VAR, RUN_DIR_VAR = "OXZEP7_PLAN", "OXZEP7_MATRIX", "OXZEP7_RUN_DIR"
+NO_INDEX_VAR = "OXZEP7_NO_INDEX"  # set: plan from exact pins only, never ask the index
 DEFAULT_NOX_RUN_DIR = Path(".oxzep7") / "runs" / "nox"
 
 
@@ -85,7 +87,7 @@ def load_context(default_matrix: Path | None) -> Context:
         raise Oxzep7Error(f"set {PLAN_VAR} or {MATRIX_VAR} to choose what to run")
     # The index is asked at most once per cache freshness window (10 min), so
     # `nox -l` and nox's parallel workers re-importing this file stay cheap.
-    plan = resolve.plan_matrix(load_matrix(matrix_path))
+    plan = resolve.plan_matrix(load_matrix(matrix_path), use_index=not os.environ.get(NO_INDEX_VAR))
     run_path = Path(os.environ.get(RUN_DIR_VAR) or DEFAULT_NOX_RUN_DIR).resolve()
     run = rundir.RunDir(run_path)
     if not run.plan_file.exists() or run.load_plan() != plan:

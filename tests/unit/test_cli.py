@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from tests.conftest import ROOT, oxzep7
+from tests.indexserver import IndexServer
 
 EXAMPLE_MATRIX = str(ROOT / "matrices" / "example.yaml")
 
@@ -86,3 +88,42 @@ def test_schema_is_json_schema():
     schema = json.loads(oxzep7("schema").stdout)
     assert schema["type"] == "object"
     assert "axes" in schema["properties"]
+
+
+CLICK_TRIAL = """\
+name: click-trial
+project: {path: .}
+baseline: {python: "3.9", click: "8.1.8"}
+axes:
+  python: ["3.9", "3.11"]
+  click: ["8.1.8", "8.2.1"]
+"""
+
+
+def test_plan_shows_the_infeasible_cell_and_why(tmp_path):
+    matrix = tmp_path / "m.yaml"
+    matrix.write_text(CLICK_TRIAL)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    with IndexServer() as server:
+        url = ["--index-url", server.url]
+        shown = oxzep7("plan", str(matrix), *url, env=env)
+        as_json = json.loads(oxzep7("plan", str(matrix), "--json", *url, env=env).stdout)
+        picked = oxzep7("run", str(matrix), "--cell", "py3.9-click8.2.1", *url, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "3 cells, 1 infeasible" in shown.stdout
+    assert "infeasible: click 8.2.1 requires Python >=3.10" in shown.stdout
+    assert [p["cell"]["id"] for p in as_json["pruned"]] == ["py3.9-click8.2.1"]
+    assert picked.returncode == 2
+    assert "'py3.9-click8.2.1' is infeasible: click 8.2.1 requires Python >=3.10" in picked.stderr
+
+
+def test_an_unreachable_index_is_exit_6_with_a_way_out(tmp_path):
+    matrix = tmp_path / "m.yaml"
+    matrix.write_text(CLICK_TRIAL)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = oxzep7("plan", str(matrix), "--index-url", "http://127.0.0.1:9/simple/", env=env)
+    assert done.returncode == 6
+    assert "click" in done.stderr and "Traceback" not in done.stderr
+    offline = oxzep7("plan", str(matrix), "--no-index", env=env)
+    assert offline.returncode == 0
+    assert "py3.9-click8.2.1" in offline.stdout  # nothing pruned without the index
