@@ -208,7 +208,7 @@ class IndexClient:
                 return cached["document"], etag
             raise _Failed(self._http_problem(answer)) from None
         except (urllib.error.URLError, OSError) as exc:  # refused, DNS, TLS, timeout
-            raise _Failed(f"cannot reach the index {self.url} ({_reason(exc)})") from None
+            raise _Failed(f"{UNREACHABLE} {self.url} ({_reason(exc)})") from None
         return self._decode(name, body, kind), etag
 
     def _decode(self, name: str, body: bytes, kind: str) -> Any:
@@ -274,12 +274,18 @@ class _Failed(Exception):
         self.problem = problem
 
 
+UNREACHABLE = "cannot reach the index"
+
+
 def _grouped(failed: Mapping[str, str]) -> str:
     """One clause per distinct problem, naming its distributions: "problem: a, b; other: c"."""
     names: dict[str, list[str]] = {}
     for name, problem in failed.items():
         names.setdefault(problem, []).append(name)
-    return "; ".join(f"{problem}: {', '.join(group)}" for problem, group in names.items())
+    text = "; ".join(f"{problem}: {', '.join(group)}" for problem, group in names.items())
+    if any(problem.startswith(UNREACHABLE) for problem in names):
+        text += " (--offline plans from the cache, --no-index from exact pins alone)"
+    return text
 
 
 def _reason(exc: Exception) -> str:

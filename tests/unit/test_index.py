@@ -207,7 +207,10 @@ def test_connection_refused(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{closed_port()}/simple/"
     refused = IndexClient(url, cache_dir=tmp_path, env={})
     message = failure(refused.projects, ["click", "django"])
-    assert message == f"cannot reach the index {url} (Connection refused): click, django"
+    assert message == (
+        f"cannot reach the index {url} (Connection refused): click, django"
+        " (--offline plans from the cache, --no-index from exact pins alone)"
+    )
 
 
 # --- Settings ------------------------------------------------------------------------------
