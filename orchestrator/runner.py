@@ -27,6 +27,7 @@ from orchestrator.models import Plan
 from orchestrator.reports import terminal
 
 POLL_SECONDS = 0.5
+HEARTBEAT_SECONDS = 60  # a line at least this often while cells run, for CI logs
 NOX_NOXFILE_ERROR = 2
 
 
@@ -118,27 +119,69 @@ def _start_nox(run: rundir.RunDir, jobs: int, session_names: list[str]) -> subpr
 
 def _watch(nox: subprocess.Popen, run: rundir.RunDir, plan: Plan, total: int) -> None:
     """Print a line as each base and each cell finishes, until nox exits."""
-    started_bases: set[str] = set()
-    seen_bases: set[str] = set()
-    seen_cells: set[str] = set()
+    watcher = _Watcher(run, plan, total)
     while True:
         finished = nox.poll() is not None
-        for python in sessions.read_base_starts(run):
-            if python not in started_bases:
-                started_bases.add(python)
-                console.out.print(f"  base py{python}: checking / building…")
-        for python, marker in sessions.read_base_markers(run).items():
-            if python not in seen_bases:
-                seen_bases.add(python)
-                verb = "built" if marker["built"] else "reused"
-                console.out.print(f"  base py{python} {verb} ({marker['duration']:.0f}s)")
-        for cell_id, result in results.load_cell_results(run, plan).items():
-            if cell_id not in seen_cells:
-                seen_cells.add(cell_id)
-                console.progress(len(seen_cells), total, _progress_text(result.to_dict()))
+        watcher.poll()
         if finished:
             return
         time.sleep(POLL_SECONDS)
+
+
+class _Watcher:
+    """Turns the files sessions leave in the run directory into progress lines, and
+    says which cells are still running when nothing has finished for a while."""
+
+    def __init__(self, run: rundir.RunDir, plan: Plan, total: int) -> None:
+        self.run, self.plan, self.total = run, plan, total
+        self.bases_started: set[str] = set()
+        self.bases_done: set[str] = set()
+        self.cells_started: dict[str, float] = {}
+        self.cells_done: set[str] = set()
+        self.last_line = time.monotonic()
+
+    def poll(self) -> None:
+        self._bases()
+        self._cells()
+        self._heartbeat()
+
+    def say(self, text: str) -> None:
+        console.out.print(text)
+        self.last_line = time.monotonic()
+
+    def _bases(self) -> None:
+        for python in sessions.read_base_starts(self.run):
+            if python not in self.bases_started:
+                self.bases_started.add(python)
+                self.say(f"  base py{python}: checking / building…")
+        for python, marker in sessions.read_base_markers(self.run).items():
+            if python not in self.bases_done:
+                self.bases_done.add(python)
+                verb = "built" if marker["built"] else "reused"
+                self.say(f"  base py{python} {verb} ({marker['duration']:.0f}s)")
+
+    def _cells(self) -> None:
+        for cell in self.plan.cells:
+            if (self.run.cell(cell.id) / sessions.STARTED).exists():
+                self.cells_started.setdefault(cell.id, time.monotonic())
+        for cell_id, result in results.load_cell_results(self.run, self.plan).items():
+            if cell_id not in self.cells_done:
+                self.cells_done.add(cell_id)
+                text = _progress_text(result.to_dict())
+                console.progress(len(self.cells_done), self.total, text)
+                self.last_line = time.monotonic()
+
+    def _heartbeat(self) -> None:
+        now = time.monotonic()
+        running = [c for c in self.cells_started if c not in self.cells_done]
+        if running and now - self.last_line >= HEARTBEAT_SECONDS:
+            ages = ", ".join(f"{c} ({_age(now - self.cells_started[c])})" for c in running)
+            self.say(f"  … still running: {ages}")
+
+
+def _age(seconds: float) -> str:
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
 def _progress_text(result: dict[str, Any]) -> str:

@@ -33,6 +33,7 @@ from orchestrator.matrix import load_matrix
 from orchestrator.models import Cell, CellResult, Plan
 
 PLAN_VAR, MATRIX_VAR, RUN_DIR_VAR = "OXZEP7_PLAN", "OXZEP7_MATRIX", "OXZEP7_RUN_DIR"
+STARTED = ".started"
 NO_INDEX_VAR = "OXZEP7_NO_INDEX"  # set: plan from exact pins only, never ask the index
 DEFAULT_NOX_RUN_DIR = Path(".oxzep7") / "runs" / "nox"
 
@@ -142,6 +143,9 @@ def _base_session(context: Context, python: str) -> Callable[[nox.Session], None
 
 def _cell_session(context: Context, cell: Cell) -> Callable[[nox.Session], None]:
     def session(session: nox.Session) -> None:
+        folder = context.run.cell(cell.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / STARTED).touch()  # for the progress of `oxzep7 run`
         try:
             base = _ensure_base(context, cell.python, say=session.log)
         except Oxzep7Error as exc:
