@@ -134,7 +134,3 @@ def error(message: str) -> None:
 def lines(items: Iterable[str]) -> None:
     for item in items:
         out.print(item)
-
-
-def is_tty() -> bool:
-    return sys.stdout.isatty()

@@ -46,14 +46,12 @@ def run_tests(
     options: RunOptions,
     log_path: Path,
     labels: Mapping[str, str],
-    name: str | None = None,
     attempt: int = 1,
 ) -> Outcome:
     """Run ``command`` in ``image`` (in /project, unprivileged); output goes to ``log_path``."""
     container = client.containers.create(
         image,
         command=["sh", "-c", command],
-        name=name,
         working_dir="/project",
         # pytest honours PYTEST_ADDOPTS however the suite is started.
         # OXZEP7_ATTEMPT numbers retries (1 = first run), for suites that care.

@@ -22,7 +22,7 @@ RESULTS_SCHEMA = "oxzep7.results/1"
 
 def record(run: RunDir, result: CellResult) -> None:
     """Save one cell's result, then refresh results.json."""
-    write_json(run.cell(result.cell.id) / "result.json", result.to_dict())
+    write_json(run.cell_result(result.cell.id), result.to_dict())
     collate(run)
 
 
@@ -32,12 +32,16 @@ def infeasible(pruned: Pruned) -> CellResult:
 
 def load_cell_results(run: RunDir, plan: Plan) -> dict[str, CellResult]:
     """The results present on disk, by cell id, in plan order."""
-    found: dict[str, CellResult] = {}
-    for cell in plan.cells:
-        path = run.cell(cell.id) / "result.json"
-        if path.is_file():
-            found[cell.id] = CellResult.from_dict(json.loads(path.read_text()))
-    return found
+    found = (load_cell_result(run, cell.id) for cell in plan.cells)
+    return {result.cell.id: result for result in found if result is not None}
+
+
+def load_cell_result(run: RunDir, cell_id: str) -> CellResult | None:
+    """The cell's result, or None while it has none."""
+    try:
+        return CellResult.from_dict(json.loads(run.cell_result(cell_id).read_text()))
+    except FileNotFoundError:
+        return None
 
 
 def collate(run: RunDir) -> dict[str, Any]:

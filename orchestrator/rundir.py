@@ -52,6 +52,21 @@ class RunDir:
     def cell(self, cell_id: str) -> Path:
         return self.path / "cells" / cell_id
 
+    def cell_result(self, cell_id: str) -> Path:
+        return self.cell(cell_id) / "result.json"
+
+    # Markers the nox sessions leave so `oxzep7 run` (another process) can show
+    # progress without parsing nox's buffered output.
+    def cell_started(self, cell_id: str) -> Path:
+        return self.cell(cell_id) / ".started"
+
+    def base_started(self, python: str) -> Path:
+        return self.bases / f"py{python}.started"
+
+    def base_done(self, python: str) -> Path:
+        """JSON: the base image's tag and id, whether it was built, how long it took."""
+        return self.bases / f"py{python}.json"
+
     def load_plan(self) -> Plan:
         try:
             return Plan.from_dict(json.loads(self.plan_file.read_text()))

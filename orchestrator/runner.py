@@ -23,7 +23,7 @@ import docker.errors
 
 from orchestrator import LABEL_PREFIX, console, engine, export, results, rundir, sessions, verdict
 from orchestrator.errors import EXIT_CELLS_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunError
-from orchestrator.models import Plan
+from orchestrator.models import CellResult, Plan
 from orchestrator.reports import terminal
 
 POLL_SECONDS = 0.5
@@ -109,12 +109,12 @@ def _start_nox(run: rundir.RunDir, jobs: int, session_names: list[str]) -> subpr
         "-s",
         *session_names,
     ]
-    log = (run.path / "nox.log").open("w")
-    log.write("$ " + " ".join(command) + "\n")
-    log.flush()
-    return subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL
-    )
+    with (run.path / "nox.log").open("w") as log:  # nox keeps its own descriptor
+        log.write("$ " + " ".join(command) + "\n")
+        log.flush()
+        return subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL
+        )
 
 
 def _watch(nox: subprocess.Popen, run: rundir.RunDir, plan: Plan, total: int) -> None:
@@ -130,14 +130,17 @@ def _watch(nox: subprocess.Popen, run: rundir.RunDir, plan: Plan, total: int) ->
 
 class _Watcher:
     """Turns the files sessions leave in the run directory into progress lines, and
-    says which cells are still running when nothing has finished for a while."""
+    says which cells are still running when nothing has finished for a while.
+
+    Each poll only looks for what has not happened yet, and reads a file once."""
 
     def __init__(self, run: rundir.RunDir, plan: Plan, total: int) -> None:
-        self.run, self.plan, self.total = run, plan, total
-        self.bases_started: set[str] = set()
-        self.bases_done: set[str] = set()
-        self.cells_started: dict[str, float] = {}
-        self.cells_done: set[str] = set()
+        self.run, self.total = run, total
+        self.bases_waiting = list(plan.pythons)  # base session not started yet
+        self.bases_running: list[str] = []
+        self.cells_waiting = [cell.id for cell in plan.cells]
+        self.cells_running: dict[str, float] = {}  # cell id -> when it was seen starting
+        self.cells_done = 0
         self.last_line = time.monotonic()
 
     def poll(self) -> None:
@@ -150,32 +153,36 @@ class _Watcher:
         self.last_line = time.monotonic()
 
     def _bases(self) -> None:
-        for python in sessions.read_base_starts(self.run):
-            if python not in self.bases_started:
-                self.bases_started.add(python)
-                self.say(f"  base py{python}: checking / building…")
-        for python, marker in sessions.read_base_markers(self.run).items():
-            if python not in self.bases_done:
-                self.bases_done.add(python)
-                verb = "built" if marker["built"] else "reused"
-                self.say(f"  base py{python} {verb} ({marker['duration']:.0f}s)")
+        for python in [p for p in self.bases_waiting if self.run.base_started(p).exists()]:
+            self.bases_waiting.remove(python)
+            self.bases_running.append(python)
+            self.say(f"  base py{python}: checking / building…")
+        for python in [p for p in self.bases_running if self.run.base_done(p).exists()]:
+            self.bases_running.remove(python)
+            marker = json.loads(self.run.base_done(python).read_text())
+            verb = "built" if marker["built"] else "reused"
+            self.say(f"  base py{python} {verb} ({marker['duration']:.0f}s)")
 
     def _cells(self) -> None:
-        for cell in self.plan.cells:
-            if (self.run.cell(cell.id) / sessions.STARTED).exists():
-                self.cells_started.setdefault(cell.id, time.monotonic())
-        for cell_id, result in results.load_cell_results(self.run, self.plan).items():
-            if cell_id not in self.cells_done:
-                self.cells_done.add(cell_id)
-                text = _progress_text(result.to_dict())
-                console.progress(len(self.cells_done), self.total, text)
-                self.last_line = time.monotonic()
+        for cell_id in [c for c in self.cells_waiting if self.run.cell_started(c).exists()]:
+            self.cells_waiting.remove(cell_id)
+            self.cells_running[cell_id] = time.monotonic()
+        # A cell whose base failed gets its result without ever starting.
+        for cell_id in [*self.cells_running, *self.cells_waiting]:
+            result = results.load_cell_result(self.run, cell_id)
+            if result is None:
+                continue
+            self.cells_running.pop(cell_id, None)
+            if cell_id in self.cells_waiting:
+                self.cells_waiting.remove(cell_id)
+            self.cells_done += 1
+            console.progress(self.cells_done, self.total, _progress_text(result))
+            self.last_line = time.monotonic()
 
     def _heartbeat(self) -> None:
         now = time.monotonic()
-        running = [c for c in self.cells_started if c not in self.cells_done]
-        if running and now - self.last_line >= HEARTBEAT_SECONDS:
-            ages = ", ".join(f"{c} ({_age(now - self.cells_started[c])})" for c in running)
+        if self.cells_running and now - self.last_line >= HEARTBEAT_SECONDS:
+            ages = ", ".join(f"{c} ({_age(now - t)})" for c, t in self.cells_running.items())
             self.say(f"  … still running: {ages}")
 
 
@@ -184,15 +191,15 @@ def _age(seconds: float) -> str:
     return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
-def _progress_text(result: dict[str, Any]) -> str:
-    counts = result["counts"]
+def _progress_text(result: CellResult) -> str:
+    counts = result.counts
     text = (
-        f"{result['id']}: {console.styled(result['status'])} "
-        f"({counts['passed']} passed, {counts['failed'] + counts['errors']} failed, "
-        f"{counts['skipped']} skipped) in {result['duration']:.1f}s"
+        f"{result.cell.id}: {console.styled(result.status)} "
+        f"({counts.passed} passed, {counts.failed + counts.errors} failed, "
+        f"{counts.skipped} skipped) in {result.duration:.1f}s"
     )
-    if result["status"] in ("error", "timeout") and result["message"]:
-        text += f" — {console.first_line(result['message'], 100)}"
+    if result.status in ("error", "timeout") and result.message:
+        text += f" — {console.first_line(result.message, 100)}"
     return text
 
 
@@ -220,7 +227,3 @@ def _remove_containers(client: docker.DockerClient, run_id: str) -> None:
             container.remove(force=True)
     except docker.errors.DockerException:
         pass
-
-
-def load_results(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text())

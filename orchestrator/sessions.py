@@ -16,7 +16,6 @@ what it needs, and ``nox -j 2`` runs independent cells side by side.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import docker
 import nox
 
 from orchestrator import bases, cellrun, engine, environment, resolve, results, rundir
@@ -33,7 +33,6 @@ from orchestrator.matrix import load_matrix
 from orchestrator.models import Cell, CellResult, Plan
 
 PLAN_VAR, MATRIX_VAR, RUN_DIR_VAR = "OXZEP7_PLAN", "OXZEP7_MATRIX", "OXZEP7_RUN_DIR"
-STARTED = ".started"
 NO_INDEX_VAR = "OXZEP7_NO_INDEX"  # set: plan from exact pins only, never ask the index
 DEFAULT_NOX_RUN_DIR = Path(".oxzep7") / "runs" / "nox"
 
@@ -120,9 +119,9 @@ def _base_session(context: Context, python: str) -> Callable[[nox.Session], None
     def session(session: nox.Session) -> None:
         started = time.monotonic()
         context.run.bases.mkdir(parents=True, exist_ok=True)
-        (context.run.bases / f"py{python}.started").touch()
+        context.run.base_started(python).touch()
         try:
-            base = _ensure_base(context, python, say=session.log)
+            base = _ensure_base(context, engine.connect(), python, say=session.log)
         except Oxzep7Error as exc:
             for cell in context.plan.cells:
                 if cell.python == python:
@@ -135,7 +134,7 @@ def _base_session(context: Context, python: str) -> Callable[[nox.Session], None
             "built": base.built,
             "duration": round(time.monotonic() - started, 1),
         }
-        rundir.write_json(context.run.bases / f"py{python}.json", marker)
+        rundir.write_json(context.run.base_done(python), marker)
         session.log(f"base py{python}: {'built' if base.built else 'reused'} {base.tag}")
 
     return session
@@ -143,21 +142,17 @@ def _base_session(context: Context, python: str) -> Callable[[nox.Session], None
 
 def _cell_session(context: Context, cell: Cell) -> Callable[[nox.Session], None]:
     def session(session: nox.Session) -> None:
-        folder = context.run.cell(cell.id)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / STARTED).touch()  # for the progress of `oxzep7 run`
+        context.run.cell(cell.id).mkdir(parents=True, exist_ok=True)
+        context.run.cell_started(cell.id).touch()
+        env = environment.from_host()
         try:
-            base = _ensure_base(context, cell.python, say=session.log)
+            client = engine.connect()
+            base = _ensure_base(context, client, cell.python, env=env, say=session.log)
         except Oxzep7Error as exc:
             _record_error(context, cell, str(exc))
             session.error(str(exc))
         result = cellrun.run_cell(
-            engine.connect(),
-            context.plan,
-            cell,
-            base_tag=base.tag,
-            env=environment.from_host(),
-            run=context.run,
+            client, context.plan, cell, base_tag=base.tag, env=env, run=context.run
         )
         results.record(context.run, result)
         session.log(
@@ -175,12 +170,19 @@ def _cell_session(context: Context, cell: Cell) -> Callable[[nox.Session], None]
     return session
 
 
-def _ensure_base(context: Context, python: str, say: Callable[[str], None]) -> bases.BaseImage:
+def _ensure_base(
+    context: Context,
+    client: docker.DockerClient,
+    python: str,
+    *,
+    env: environment.BuildEnvironment | None = None,
+    say: Callable[[str], None],
+) -> bases.BaseImage:
     return bases.ensure_base(
-        engine.connect(),
+        client,
         context.plan.image_family,
         python,
-        environment.from_host(),
+        env or environment.from_host(),
         log_dir=context.run.bases,
         say=say,
     )
@@ -193,20 +195,3 @@ def _record_error(context: Context, cell: Cell, message: str) -> None:
             cell=cell, status="error", duration=0.0, message=f"base image unavailable: {message}"
         ),
     )
-
-
-def read_base_starts(run: rundir.RunDir) -> list[str]:
-    """Interpreters whose base session has started."""
-    return sorted(p.name[2 : -len(".started")] for p in run.bases.glob("py*.started"))
-
-
-def read_base_markers(run: rundir.RunDir) -> dict[str, dict]:
-    """What the base sessions of ``run`` reported so far, by interpreter."""
-    markers = {}
-    for path in sorted(run.bases.glob("py*.json")):
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        markers[data["python"]] = data
-    return markers
