@@ -51,27 +51,33 @@ def ensure_base(
         files={"ca-bundle.crt": env.ca_bundle} if env.ca_bundle else {},
     )
     tag = f"{BASE_REPO}:py{python}-{context.digest(parent_id, env.fingerprint())}"
-    existing = images.find_image(client, tag)
-    if existing and not refresh:
-        return BaseImage(python, tag, existing, built=False)
-    say(f"building interpreter base py{python} ({tag})")
+    log_path = log_dir / f"py{python}.build.log"
     try:
-        image_id = images.build(
+        image_id, built = images.ensure(
             client,
             context,
             tag=tag,
-            log_path=log_dir / f"py{python}.build.log",
+            log_path=log_path,
             labels=images.labels("base", python=python, family=family),
             buildargs=env.buildargs,
+            rebuild=refresh,
+            say=say,
         )
     except images.BuildFailed as exc:
         raise BaseImageError(
-            f"building the py{python} base failed: {exc}; see {log_dir / f'py{python}.build.log'}"
+            f"building the py{python} base failed: {exc}; see {log_path}"
         ) from None
-    return BaseImage(python, tag, image_id, built=True)
+    return BaseImage(python, tag, image_id, built)
 
 
-def _parent(client, interpreter, env, log_dir, refresh, say) -> tuple[str, str]:
+def _parent(
+    client: docker.DockerClient,
+    interpreter: interpreters.Interpreter,
+    env: BuildEnvironment,
+    log_dir: Path,
+    refresh: bool,
+    say: Callable[[str], None],
+) -> tuple[str, str]:
     """The image the base starts FROM, and its id (part of the base's hash)."""
     if interpreter.family == "debian":
         suite = interpreter.suite

@@ -53,13 +53,7 @@ def ensure_cell_image(
     """Build the cell's image unless an identical one exists. Raises images.BuildFailed."""
     context = context_for(plan, cell, base_tag)
     tag = f"{CELL_REPO}:{cell.id}-{context.digest(env.fingerprint())}"
-    existing = images.find_image(client, tag)
-    if existing:
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        (log_path.parent / f"{log_path.stem}.Dockerfile").write_text(context.dockerfile)
-        log_path.write_text(f"reused existing image {tag} ({existing})\n")
-        return CellImage(tag, existing, built=False)
-    image_id = images.build(
+    image_id, built = images.ensure(
         client,
         context,
         tag=tag,
@@ -67,7 +61,7 @@ def ensure_cell_image(
         labels=images.labels("cell", cell=cell.id, run=run_id),
         buildargs=env.buildargs,
     )
-    return CellImage(tag, image_id, built=True)
+    return CellImage(tag, image_id, built)
 
 
 def _lines(items: list[str]) -> bytes:

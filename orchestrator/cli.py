@@ -23,10 +23,13 @@ from orchestrator import (
     verdict,
 )
 from orchestrator.errors import (
+    EXIT_BASE_IMAGE,
     EXIT_CELLS_FAILED,
     EXIT_CONFIG,
     EXIT_DOCKER,
+    EXIT_INDEX,
     EXIT_INTERRUPTED,
+    EXIT_RUN,
     ConfigError,
     Oxzep7Error,
 )
@@ -41,9 +44,9 @@ exit codes:
   {EXIT_CELLS_FAILED}    some cell failed, errored or timed out
   {EXIT_CONFIG}    the matrix file or the command line is wrong
   {EXIT_DOCKER}    the Docker daemon cannot be reached
-  4    a base image could not be built
-  5    the run itself could not proceed
-  6    the package index could not answer
+  {EXIT_BASE_IMAGE}    a base image could not be built
+  {EXIT_RUN}    the run itself could not proceed
+  {EXIT_INDEX}    the package index could not answer
   {EXIT_INTERRUPTED}  interrupted (finished results are kept)
 """
 

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from orchestrator import verdict
 from orchestrator.models import Plan
 
 STATUS_STYLE = {
@@ -111,7 +112,8 @@ def styled(status: str) -> str:
 
 
 def first_line(text: str, width: int = 60) -> str:
-    line = text.strip().splitlines()[0] if text.strip() else ""
+    """The message's first line, fitted to ``width`` and safe for rich markup."""
+    line = verdict.first_line(text)
     return escape(line if len(line) <= width else line[: width - 1] + "…")
 
 

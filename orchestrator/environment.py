@@ -59,10 +59,15 @@ def find_ca_bundle(env: Mapping[str, str]) -> Path | None:
     return next((Path(c) for c in candidates if Path(c).is_file()), None)
 
 
+def host_ca_bundle(env: Mapping[str, str]) -> Path | None:
+    """The CA bundle oxzep7 trusts and lends to builds; none when OXZEP7_NO_CA_BUNDLE is set."""
+    return None if env.get("OXZEP7_NO_CA_BUNDLE") else find_ca_bundle(env)
+
+
 def from_host(env: Mapping[str, str] | None = None) -> BuildEnvironment:
     """Read the build environment from the host's environment variables."""
     env = os.environ if env is None else env
-    bundle = None if env.get("OXZEP7_NO_CA_BUNDLE") else find_ca_bundle(env)
+    bundle = host_ca_bundle(env)
     return BuildEnvironment(
         ca_bundle=bundle.read_bytes() if bundle else None,
         ca_source=str(bundle) if bundle else None,

@@ -104,6 +104,41 @@ def find_image(client: docker.DockerClient, tag: str) -> str | None:
         return None
 
 
+def ensure(
+    client: docker.DockerClient,
+    context: BuildContext,
+    *,
+    tag: str,
+    log_path: Path,
+    labels: Mapping[str, str],
+    buildargs: Mapping[str, str] | None = None,
+    rebuild: bool = False,
+    say: Callable[[str], None] = lambda _: None,
+) -> tuple[str, bool]:
+    """The id of image ``tag`` and whether it was built now: an existing image with this
+    content-hash tag is reused (unless ``rebuild``), anything else is built.
+
+    Either way the rendered Dockerfile is kept beside the log. A reuse is noted in the
+    log unless this run already wrote it (a base is checked again by each of its cells,
+    and must not overwrite its own build log)."""
+    _keep_dockerfile(context, log_path)
+    existing = None if rebuild else find_image(client, tag)
+    if existing:
+        if not log_path.exists():
+            log_path.write_text(f"reused existing image {tag} ({existing})\n")
+        return existing, False
+    say(f"building {tag}")
+    image_id = build(
+        client, context, tag=tag, log_path=log_path, labels=labels, buildargs=buildargs
+    )
+    return image_id, True
+
+
+def _keep_dockerfile(context: BuildContext, log_path: Path) -> None:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    (log_path.parent / f"{log_path.stem}.Dockerfile").write_text(context.dockerfile)
+
+
 def build(
     client: docker.DockerClient,
     context: BuildContext,
@@ -116,8 +151,7 @@ def build(
     timeout: float = BUILD_TIMEOUT,
 ) -> str:
     """Build ``context`` as ``tag``, streaming the log to ``log_path``; returns the image id."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    (log_path.parent / f"{log_path.stem}.Dockerfile").write_text(context.dockerfile)
+    _keep_dockerfile(context, log_path)
     stream = client.api.build(
         fileobj=context.tar(),
         custom_context=True,

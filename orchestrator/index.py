@@ -358,7 +358,7 @@ def _file(entry: Any) -> tuple[Version, File] | None:
 def _opener(url: str, env: Mapping[str, str]) -> urllib.request.OpenerDirector:
     """urllib trusting the host CA bundle (for TLS-intercepting proxies) and using the
     proxy that ``env`` names for the index's host, unless NO_PROXY exempts it."""
-    bundle = None if env.get("OXZEP7_NO_CA_BUNDLE") else environment.find_ca_bundle(env)
+    bundle = environment.host_ca_bundle(env)
     context = ssl.create_default_context(cafile=str(bundle) if bundle else None)
     https = urllib.request.HTTPSHandler(context=context)
     return urllib.request.build_opener(urllib.request.ProxyHandler(_proxies(url, env)), https)

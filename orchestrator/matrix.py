@@ -60,8 +60,6 @@ AxisValue = str | Selector
 PYTHON_AXIS = "python"
 DEFAULT_FAMILY = "debian"
 
-# "." or ".[extra,...]": anything else could smuggle text into a Dockerfile.
-_INSTALL = re.compile(r"\.(?:\[(.*)\])?")
 # Docker's --memory syntax: a number of bytes with an optional k/m/g unit.
 _MEMORY = re.compile(r"(\d+)[kmg]?", re.IGNORECASE)
 
@@ -492,18 +490,13 @@ def _requirement(field: _Field) -> str:
 def _install(field: _Field) -> str:
     """The pip target inside the project: '.' or '.[extra,...]'."""
     text = _string(field)
-    match = _INSTALL.fullmatch(text)
-    extras = match.group(1) if match else None
-    names_ok = extras is None or all(_distribution(extra) for extra in extras.split(","))
-    if match is None or not names_ok:
+    if not versions.INSTALL_TARGET.fullmatch(text):
         field.fail(f"expected '.' or '.[extra,...]' (the project and its extras), got {text!r}")
     return text
 
 
 def _distribution(text: str) -> str | None:
     """The PEP 503 form of a distribution name, or None when ``text`` is not one."""
-    if not text.isprintable():  # versions' pattern lets a trailing newline through
-        return None
     try:
         return versions.normalize_name(text)
     except versions.BadValue:

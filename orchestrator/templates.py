@@ -23,7 +23,6 @@ from orchestrator.models import Cell
 # Conservative shapes for everything that is interpolated into a Dockerfile.
 _IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$")
 _WORD = re.compile(r"^[a-z0-9][a-z0-9.+-]*$")
-_INSTALL = re.compile(r"^\.(\[[A-Za-z0-9][A-Za-z0-9._-]*(,[A-Za-z0-9][A-Za-z0-9._-]*)*\])?$")
 _CELL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -75,7 +74,7 @@ def render_cell(cell: Cell, *, base_image: str, install: str, requirements: list
     """The cell image's Dockerfile: FROM the base, dependencies, then the project."""
     _check(_CELL_ID, cell.id, "cell id")
     _check(_IMAGE, base_image, "image name")
-    _check(_INSTALL, install, "install target (use '.' or '.[extra,...]')")
+    _check(versions.INSTALL_TARGET, install, "install target (use '.' or '.[extra,...]')")
     return (
         _env()
         .get_template("cell.Dockerfile.j2")

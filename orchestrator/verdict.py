@@ -455,7 +455,7 @@ def judge(cell: Mapping[str, Any], base: _Baseline) -> CellVerdict:
         regressions, pre_existing, fixed = compare(tests, base)
     reason, notes = _assess(cell, status, per_test, failing, regressions, pre_existing, base)
     if flaky:  # replaces the runner's own flaky message, if any
-        notes = (*(n for n in notes if "flaky" not in n), _count(len(flaky), "flaky test"))
+        notes = (*(n for n in notes if "flaky" not in n), count(len(flaky), "flaky test"))
     return CellVerdict(
         id=cell["id"],
         axes=dict(cell.get("axes", {})),
@@ -522,15 +522,13 @@ def _assess(
         return "", (message,) if message else ()
     # status == "failed", and no regression was found (or none could be looked for).
     if per_test and failing and base.mode == "tests":
-        return "", (_count(len(pre_existing), "pre-existing failure"),)
+        return "", (count(len(pre_existing), "pre-existing failure"),)
     if base.mode == "none":
-        what = (
-            _count(len(failing), "failing test") if failing else f"failed (exit code {exit_code})"
-        )
+        what = count(len(failing), "failing test") if failing else f"failed (exit code {exit_code})"
         return f"{what}; {_no_baseline(base)} to compare with", ()
     if per_test and failing:  # the baseline failed too, and without per-test data
         return (
-            f"{_count(len(failing), 'failing test')}; the baseline failed without per-test "
+            f"{count(len(failing), 'failing test')}; the baseline failed without per-test "
             "data, so regressions cannot be told from pre-existing failures",
             (),
         )
@@ -563,7 +561,7 @@ def status_problem(status: str, message: str, exit_code: int | None) -> str:
 def _regression_reason(regressions: Sequence[Regression], shown: int = 3) -> str:
     names = ", ".join(r.test for r in regressions[:shown])
     more = f" (+{len(regressions) - shown} more)" if len(regressions) > shown else ""
-    return f"{_count(len(regressions), 'regression')}: {names}{more}"
+    return f"{count(len(regressions), 'regression')}: {names}{more}"
 
 
 def _no_baseline(base: _Baseline) -> str:
@@ -760,7 +758,7 @@ def _warnings(
     if not_run:
         ids = ", ".join(c["id"] for c in not_run)
         found.append(
-            f"{_count(len(not_run), 'cell')} not run ({ids}): the verdict covers only cells "
+            f"{count(len(not_run), 'cell')} not run ({ids}): the verdict covers only cells "
             "with a result and may change once they run."
         )
     unknown = [n for n in wanted or () if _axis(n) not in axes]
@@ -791,5 +789,6 @@ def first_line(text: str | None) -> str:
     return ""
 
 
-def _count(n: int, noun: str) -> str:
+def count(n: int, noun: str) -> str:
+    """``1 regression``, ``3 regressions``."""
     return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -17,6 +17,10 @@ from packaging.version import InvalidVersion, Version
 
 _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _PYTHON = re.compile(r"^3\.\d{1,2}$")
+_EXTRA = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+# What a matrix may install from the project: "." or ".[extra,...]". It ends up in
+# a Dockerfile's RUN line, so the matrix loader and the templates both hold to it.
+INSTALL_TARGET = re.compile(rf"\.(?:\[{_EXTRA}(?:,{_EXTRA})*\])?")
 # Characters that can appear in a PEP 440 version or specifier set. '===' takes
 # arbitrary text, so packaging alone would let shell syntax through.
 _SPEC_CHARS = re.compile(r"[A-Za-z0-9.*+!,<>=~ -]+")

@@ -10,11 +10,11 @@ a cell's state, so the formats cannot drift apart.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.verdict import NOT_RUN, CellVerdict, Verdict, compute, sorted_values
+from orchestrator.verdict import NOT_RUN, CellVerdict, Verdict, compute, count, sorted_values
 
 FORMATS = ("terminal", "markdown", "html", "json", "junit")
 EXTENSIONS = {"terminal": "txt", "markdown": "md", "html": "html", "json": "json", "junit": "xml"}
@@ -202,18 +202,20 @@ def grid_text(cell: CellVerdict, raw: Mapping[str, Any] | None, verdict: Verdict
 
 def flaky_tests(verdict: Verdict) -> dict[str, list[str]]:
     """Flaky tests and the cells they were flaky in."""
-    found: dict[str, list[str]] = {}
-    for cell in verdict.cells:
-        for test in cell.flaky:
-            found.setdefault(test, []).append(cell.id)
-    return found
+    return _cells_by_test(verdict, lambda cell: cell.flaky)
 
 
 def pre_existing_tests(verdict: Verdict) -> dict[str, list[str]]:
     """Tests failing in the baseline, and the cells where they fail too."""
+    return _cells_by_test(verdict, lambda cell: cell.pre_existing)
+
+
+def _cells_by_test(
+    verdict: Verdict, tests_of: Callable[[CellVerdict], Sequence[str]]
+) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for cell in verdict.cells:
-        for test in cell.pre_existing:
+        for test in tests_of(cell):
             found.setdefault(test, []).append(cell.id)
     return found
 
@@ -221,7 +223,3 @@ def pre_existing_tests(verdict: Verdict) -> dict[str, list[str]]:
 def legend() -> Sequence[tuple[str, str]]:
     """(symbol, meaning) pairs for the grid legend."""
     return [(SYMBOLS[s], status_word(s)) for s in SYMBOLS] + [(RECOMMENDED, "recommended")]
-
-
-def count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
