@@ -28,10 +28,8 @@ from orchestrator.index import File, Release
 from orchestrator.models import Cell
 
 ARCH = "x86_64"
-# glibc of the Debian suite an interpreter comes from; it bounds the manylinux wheels
-# that install. Unknown bases get the newest: pruning a cell that could work is worse
-# than letting one fail its build.
-SUITE_GLIBC = {"bullseye": (2, 31), "bookworm": (2, 36), "trixie": (2, 41), "forky": (2, 41)}
+# The glibc of an image comes from resources/interpreters.json; an interpreter without
+# one gets the newest: pruning a cell that could work is worse than letting one fail.
 DEFAULT_GLIBC = (2, 41)
 _OLDEST_MANYLINUX = 5  # manylinux1 is glibc 2.5
 _LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
@@ -61,8 +59,10 @@ class Pin:
 def target(family: str, python: str) -> Target:
     """The Target for interpreter ``python`` of image ``family``."""
     found = interpreters.lookup(family, python)
-    suite = found.suite if found else None
-    return Target(python, SUITE_GLIBC.get(suite or "", DEFAULT_GLIBC))
+    if found is None or found.glibc is None:
+        return Target(python, DEFAULT_GLIBC)
+    major, minor = found.glibc.split(".")
+    return Target(python, (int(major), int(minor)))
 
 
 def pins(constraints: Iterable[str]) -> tuple[Pin, ...]:

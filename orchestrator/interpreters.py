@@ -19,6 +19,7 @@ class Interpreter:
     suite: str | None = None  # debian: the suite whose python3.X package we install
     package: str | None = None  # debian: that package's name
     image: str | None = None  # official: the registry image to start FROM
+    glibc: str | None = None  # the C library's version: bounds installable manylinux wheels
 
 
 @cache

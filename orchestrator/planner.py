@@ -75,7 +75,7 @@ def make_cell(combo: Mapping[str, str], *, baseline: bool = False) -> Cell:
 def plan(matrix: Matrix) -> Plan:
     """The Plan for ``matrix``: unique cells, the baseline marked and always present."""
     combos = expand(matrix.axes, matrix.exclude, matrix.include)
-    baseline_id = cell_id(_ordered(matrix.baseline, matrix.axes))
+    baseline = make_cell(_ordered(matrix.baseline, matrix.axes), baseline=True)
     cells: dict[str, Cell] = {}
     for combo in combos:
         if "python" not in combo:
@@ -87,9 +87,10 @@ def plan(matrix: Matrix) -> Plan:
             )
         cell = make_cell(_ordered(combo, matrix.axes), baseline=False)
         cells.setdefault(cell.id, cell)
-    if baseline_id not in cells:
-        cells = {baseline_id: make_cell(_ordered(matrix.baseline, matrix.axes)), **cells}
-    cells[baseline_id] = make_cell(_ordered(matrix.baseline, matrix.axes), baseline=True)
+    # The baseline keeps its place in the product, or leads when nothing produced it.
+    if baseline.id not in cells:
+        cells = {baseline.id: baseline, **cells}
+    cells[baseline.id] = baseline
     return Plan(
         name=matrix.name,
         matrix_path=matrix.source,

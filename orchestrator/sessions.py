@@ -27,7 +27,7 @@ from pathlib import Path
 import docker
 import nox
 
-from orchestrator import bases, cellrun, engine, environment, resolve, results, rundir
+from orchestrator import bases, cellrun, engine, environment, resolve, results, rundir, verdict
 from orchestrator.errors import Oxzep7Error
 from orchestrator.matrix import load_matrix
 from orchestrator.models import Cell, CellResult, Plan
@@ -96,9 +96,8 @@ def load_context(default_matrix: Path | None) -> Context:
 
 
 def describe(cell: Cell) -> str:
-    deps = ", ".join(f"{name} {value}" for name, value in cell.deps.items())
-    text = f"Python {cell.python}" + (f" with {deps}" if deps else "")
-    return text + (" (baseline)" if cell.baseline else "")
+    """What `nox -l` says of a cell's session."""
+    return verdict.describe(cell.axes) + (" (baseline)" if cell.baseline else "")
 
 
 def _define(name: str, func: Callable, doc: str, requires: list[str] | None = None) -> None:
