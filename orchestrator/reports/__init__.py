@@ -17,7 +17,6 @@ from typing import Any
 from orchestrator.verdict import NOT_RUN, CellVerdict, Verdict, compute, count, sorted_values
 
 FORMATS = ("terminal", "markdown", "html", "json", "junit")
-EXTENSIONS = {"terminal": "txt", "markdown": "md", "html": "html", "json": "json", "junit": "xml"}
 _MODULES = {
     "terminal": "terminal",
     "markdown": "markdown",
