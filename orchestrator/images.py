@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import docker
 import docker.errors
@@ -128,10 +129,7 @@ def ensure(
             log_path.write_text(f"reused existing image {tag} ({existing})\n")
         return existing, False
     say(f"building {tag}")
-    image_id = build(
-        client, context, tag=tag, log_path=log_path, labels=labels, buildargs=buildargs
-    )
-    return image_id, True
+    return _build(client, context, tag, log_path, labels, buildargs or {}), True
 
 
 def _keep_dockerfile(context: BuildContext, log_path: Path) -> None:
@@ -139,32 +137,28 @@ def _keep_dockerfile(context: BuildContext, log_path: Path) -> None:
     (log_path.parent / f"{log_path.stem}.Dockerfile").write_text(context.dockerfile)
 
 
-def build(
+def _build(
     client: docker.DockerClient,
     context: BuildContext,
-    *,
     tag: str,
     log_path: Path,
     labels: Mapping[str, str],
-    buildargs: Mapping[str, str] | None = None,
-    on_line: Callable[[str], None] | None = None,
-    timeout: float = BUILD_TIMEOUT,
+    buildargs: Mapping[str, str],
 ) -> str:
     """Build ``context`` as ``tag``, streaming the log to ``log_path``; returns the image id."""
-    _keep_dockerfile(context, log_path)
     stream = client.api.build(
         fileobj=context.tar(),
         custom_context=True,
         tag=tag,
         labels=dict(labels),
-        buildargs=dict(buildargs or {}),
+        buildargs=dict(buildargs),
         rm=True,
         forcerm=True,
         pull=False,  # no registry: FROM names a local image
         decode=True,
     )
     with log_path.open("w", encoding="utf-8") as log:
-        image_id = _consume(stream, log, on_line, deadline=time.monotonic() + timeout)
+        image_id = _consume(stream, log, deadline=time.monotonic() + BUILD_TIMEOUT)
     if image_id is None:
         image_id = find_image(client, tag)
     if image_id is None:
@@ -172,9 +166,7 @@ def build(
     return image_id
 
 
-def _consume(
-    stream: Iterable[dict], log, on_line: Callable[[str], None] | None, deadline: float
-) -> str | None:
+def _consume(stream: Iterable[dict], log: TextIO, deadline: float) -> str | None:
     """Write the build stream to ``log``; raise BuildFailed on an error or timeout."""
     image_id = None
     try:
@@ -183,8 +175,6 @@ def _consume(
             if text:
                 log.write(text)
                 log.flush()
-                if on_line and text.strip():
-                    on_line(text.rstrip())
             error = chunk.get("errorDetail", {}).get("message") or chunk.get("error")
             if error:
                 log.write(f"\nERROR: {error}\n")
