@@ -11,6 +11,6 @@ lives in orchestrator/sessions.py, so an installed oxzep7 works the same.
 
 from pathlib import Path
 
-from orchestrator.sessions import register
+from orchestrator.run.sessions import register
 
 register(default_matrix=Path(__file__).parent / "matrices" / "example.yaml")

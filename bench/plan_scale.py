@@ -24,10 +24,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.indexserver when run as a script
 
-from orchestrator import feasibility, planner, resolve  # noqa: E402
-from orchestrator.index import IndexClient  # noqa: E402
-from orchestrator.matrix import load_matrix  # noqa: E402
 from orchestrator.models import Matrix, Plan  # noqa: E402
+from orchestrator.plan import feasibility, resolve  # noqa: E402
+from orchestrator.plan.index import IndexClient  # noqa: E402
+from orchestrator.plan.matrix import load_matrix  # noqa: E402
 from tests.indexserver import IndexServer, release, wheel  # noqa: E402
 
 PACKAGES = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot")
@@ -117,7 +117,7 @@ def report(matrix: Matrix, client: IndexClient, runs: int) -> None:
     cells = len(result.cells) + len(result.pruned)
     fetch, projects = timed(lambda: client.projects(PACKAGES), runs)
     concrete = resolve.concretize(matrix, projects)
-    expand, plan = timed(lambda: planner.plan(concrete.matrix), runs)
+    expand, plan = timed(lambda: expand.plan(concrete.matrix), runs)
     releases = concrete.releases
     targets = {py: feasibility.target(matrix.image_family, py) for py in plan.pythons}
 
@@ -132,7 +132,7 @@ def report(matrix: Matrix, client: IndexClient, runs: int) -> None:
     print(f"cells: {cells:,} ({len(result.cells):,} runnable, {len(result.pruned):,} pruned)")
     print(f"runs per figure: {runs} (median)")
     print(f"read warm cache + parse      {fetch * 1000:8.1f} ms")
-    print(f"expand (planner.plan)        {expand * 1000:8.1f} ms")
+    print(f"expand (expand.plan)        {expand * 1000:8.1f} ms")
     print(f"prune, memoized              {memo * 1000:8.1f} ms")
     print(
         f"prune, naive per cell        {naive * 1000:8.1f} ms   ratio naive/memoized: "

@@ -10,18 +10,8 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from orchestrator import (
-    __version__,
-    bases,
-    console,
-    engine,
-    environment,
-    reports,
-    resolve,
-    results,
-    runner,
-    verdict,
-)
+from orchestrator import __version__, console, environment, report, runner, verdict
+from orchestrator.build import bases, engine
 from orchestrator.errors import (
     EXIT_BASE_IMAGE,
     EXIT_CELLS_FAILED,
@@ -33,10 +23,12 @@ from orchestrator.errors import (
     ConfigError,
     Oxzep7Error,
 )
-from orchestrator.matrix import load_matrix
 from orchestrator.models import Plan
-from orchestrator.reports import terminal
-from orchestrator.rundir import DEFAULT_ROOT, write_text
+from orchestrator.plan import resolve
+from orchestrator.plan.matrix import load_matrix
+from orchestrator.report import terminal
+from orchestrator.run import results
+from orchestrator.run.rundir import DEFAULT_ROOT, write_text
 
 EPILOG = f"""\
 exit codes:
@@ -116,19 +108,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     base.set_defaults(func=cmd_bases)
 
-    report = commands.add_parser(
+    report_cmd = commands.add_parser(
         "report",
         help="render a finished run's verdict and results",
         description="Render the verdict of RUN_DIR (a directory holding results.json, e.g. "
         ".oxzep7/runs/latest): the recommended cell, why higher cells are not safe, the "
         "grid of cells and the per-test outcomes.",
     )
-    report.add_argument("run_dir", type=Path, help="run directory (or its results.json)")
-    report.add_argument(
-        "-f", "--format", choices=reports.FORMATS, default="terminal", help="(default: terminal)"
+    report_cmd.add_argument("run_dir", type=Path, help="run directory (or its results.json)")
+    report_cmd.add_argument(
+        "-f", "--format", choices=report.FORMATS, default="terminal", help="(default: terminal)"
     )
-    report.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
-    report.set_defaults(func=cmd_report)
+    report_cmd.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
+    report_cmd.set_defaults(func=cmd_report)
 
     schema = commands.add_parser(
         "schema",
@@ -241,7 +233,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.format == "terminal" and args.output is None:
         terminal.print_terminal(console.out, data, judgement)
         return 0
-    text = reports.render(args.format, data, judgement)
+    text = report.render(args.format, data, judgement)
     if args.output is None:
         sys.stdout.write(text)
     else:

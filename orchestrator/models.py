@@ -46,7 +46,7 @@ class Matrix:
     source: Path
     project: Project
     # Values are versions/specifiers as written, or selectors.Selector objects
-    # (e.g. {range, pick}) that orchestrator.resolve turns into versions.
+    # (e.g. {range, pick}) that orchestrator.plan.resolve turns into versions.
     axes: Mapping[str, tuple[Any, ...]]
     baseline: Mapping[str, str]
     constraints: tuple[str, ...] = ()

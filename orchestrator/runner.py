@@ -21,10 +21,12 @@ from typing import Any
 import docker
 import docker.errors
 
-from orchestrator import LABEL_PREFIX, console, engine, export, results, rundir, sessions, verdict
+from orchestrator import LABEL_PREFIX, console, verdict
+from orchestrator.build import engine
 from orchestrator.errors import EXIT_CELLS_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunError
 from orchestrator.models import CellResult, Plan
-from orchestrator.reports import terminal
+from orchestrator.report import export, terminal
+from orchestrator.run import results, rundir, sessions
 
 POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 60  # a line at least this often while cells run, for CI logs
@@ -86,7 +88,7 @@ def _conclude(run: rundir.RunDir, data: dict[str, Any]) -> None:
 
 
 def _start_nox(run: rundir.RunDir, jobs: int, session_names: list[str]) -> subprocess.Popen:
-    noxfile = Path(str(resources.files("orchestrator").joinpath("noxfile.py")))
+    noxfile = Path(str(resources.files("orchestrator").joinpath("run", "noxfile.py")))
     env = {
         **os.environ,
         sessions.PLAN_VAR: str(run.plan_file),

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator import reports
+from orchestrator import report
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "tests" / "unit" / "data" / "results-example.json"
@@ -90,7 +90,7 @@ def _dump_dom(page: Path, tmp_path: Path, fragment: str = "") -> _Dom:
 
 
 def _write(results: dict[str, Any], path: Path) -> Path:
-    path.write_text(reports.render("html", results), encoding="utf-8")
+    path.write_text(report.render("html", results), encoding="utf-8")
     return path
 
 

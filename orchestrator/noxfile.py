@@ -1,5 +1,0 @@
-"""The noxfile ``oxzep7 run`` hands to nox: the sessions of the plan in $OXZEP7_PLAN."""
-
-from orchestrator.sessions import register
-
-register()

@@ -1,0 +1,224 @@
+"""Reports on a run: the same :class:`~orchestrator.verdict.judge.Verdict` and results.json
+rendered for a terminal, a pull request (Markdown), a browser (one self-contained
+HTML file), machines (JSON) and CI test dashboards (merged JUnit XML).
+
+``render(fmt, results, verdict)`` is the one entry point; this module also holds
+what every format shares: the grid layout of cells and the words and symbols for
+a cell's state, so the formats cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.verdict.judge import NOT_RUN, CellVerdict, Verdict, compute, count, sorted_values
+
+FORMATS = ("terminal", "markdown", "html", "json", "junit")
+_MODULES = {
+    "terminal": "terminal",
+    "markdown": "markdown",
+    "html": "html",
+    "json": "json_report",
+    "junit": "junit_report",
+}
+
+# Single-width characters (no emoji) that common fonts (DejaVu) have, so grids stay
+# aligned in a terminal and nothing renders as a missing-glyph box.
+SYMBOLS = {
+    "passed": "✓",
+    "failed": "✗",
+    "error": "!",
+    "timeout": "◷",
+    "infeasible": "∅",
+    NOT_RUN: "○",
+}
+STATUS_WORDS = {NOT_RUN: "not run"}
+RECOMMENDED = "★"
+
+
+def render(fmt: str, results: Mapping[str, Any], verdict: Verdict | None = None) -> str:
+    """The report in format ``fmt`` (one of FORMATS) as text."""
+    if fmt not in _MODULES:
+        raise ValueError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
+    # Imported here: the format modules import this package for the shared helpers.
+    module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
+    return module.render(results, verdict if verdict is not None else compute(results))
+
+
+# --------------------------------------------------------------------------- grid layout
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Cells laid out as rows (values of one axis) x columns (values of another), for
+    one combination of the remaining axes (``fixed``)."""
+
+    rows_axis: str
+    columns_axis: str | None  # None when the matrix has a single axis
+    fixed: Mapping[str, str]
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    positions: Mapping[tuple[str, str], str]  # (row value, column value) -> cell id
+
+    @property
+    def title(self) -> str:
+        """``requests 2.31``: what the other axes are fixed to ("" when nothing is)."""
+        return ", ".join(f"{axis} {value or '-'}" for axis, value in self.fixed.items())
+
+    @property
+    def corner(self) -> str:
+        """The header of the row labels, e.g. ``python \\ click``."""
+        return f"{self.rows_axis} \\ {self.columns_axis}" if self.columns_axis else self.rows_axis
+
+    def at(self, row: str, column: str) -> str | None:
+        return self.positions.get((row, column))
+
+
+def layout(
+    verdict: Verdict, rows: str | None = None, columns: str | None = None
+) -> tuple[list[Grid], list[str]]:
+    """The grids for a verdict (one per combination of the axes that are neither rows
+    nor columns) and the ids of cells that fit no grid (a not-run cell whose axes are
+    unknown). Rows default to python, columns to the first dependency axis."""
+    axes = list(verdict.axes)
+    if not axes:
+        return [], [c.id for c in verdict.cells]
+    rows = rows if rows in axes else axes[0]
+    others = [a for a in axes if a != rows]
+    columns = columns if columns in others else (others[0] if others else None)
+    rest = [a for a in others if a != columns]
+
+    by_group: dict[tuple[str, ...], dict[tuple[str, str], str]] = {}
+    unplaced = []
+    for cell in sorted(verdict.cells, key=lambda c: c.rank, reverse=True):
+        if not cell.axes:
+            unplaced.append(cell.id)
+            continue
+        group = tuple(cell.axes.get(a, "") for a in rest)
+        spot = (cell.axes.get(rows, ""), cell.axes.get(columns, "") if columns else "")
+        if spot in by_group.setdefault(group, {}):
+            unplaced.append(cell.id)  # same axis values as another cell: should not happen
+            continue
+        by_group[group][spot] = cell.id
+
+    grids = []
+    for group in by_group:
+        positions = by_group[group]
+        grids.append(
+            Grid(
+                rows_axis=rows,
+                columns_axis=columns,
+                fixed=dict(zip(rest, group, strict=True)),
+                rows=tuple(sorted_values(r for r, _ in positions)),
+                columns=tuple(sorted_values(c for _, c in positions)),
+                positions=positions,
+            )
+        )
+    return _sort_groups(grids), unplaced
+
+
+def _sort_groups(grids: list[Grid]) -> list[Grid]:
+    """Grids ordered by their fixed values, lowest first (as rows and columns are)."""
+    if not grids or not grids[0].fixed:
+        return grids
+    axes = list(grids[0].fixed)
+    order = {axis: sorted_values(g.fixed[axis] for g in grids) for axis in axes}
+    return sorted(grids, key=lambda g: [order[a].index(g.fixed[a]) for a in axes])
+
+
+# --------------------------------------------------------------------------- shared words
+
+
+def cells_by_id(results: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The raw cell entries of results.json by id."""
+    return {cell["id"]: cell for cell in results.get("cells", [])}
+
+
+def symbol(status: str) -> str:
+    return SYMBOLS.get(status, "?")
+
+
+def status_word(status: str) -> str:
+    return STATUS_WORDS.get(status, status)
+
+
+def kind(cell: CellVerdict, verdict: Verdict) -> str:
+    """The verdict class of a cell, which decides its colour everywhere:
+    recommended, safe, regressed, unsafe (failed, cannot compare), broken (error or
+    timeout), infeasible, not-run."""
+    if cell.id == verdict.recommended:
+        return "recommended"
+    if cell.safe:
+        return "safe"
+    if cell.status in ("error", "timeout"):
+        return "broken"
+    if cell.status in ("infeasible", NOT_RUN):
+        return cell.status.replace("_", "-")
+    return "regressed" if cell.regressions else "unsafe"
+
+
+def short_counts(raw: Mapping[str, Any] | None) -> str:
+    """``8/9`` (passed of run tests), ``exit 1`` without per-test data, "" if not run."""
+    if raw is None or (raw.get("status") in ("infeasible", "error") and not raw.get("junit")):
+        return ""
+    if not raw.get("junit"):
+        code = raw.get("exit_code")
+        return f"exit {code}" if code is not None else ""
+    counts = raw.get("counts") or {}
+    passed = counts.get("passed", 0)
+    ran = passed + counts.get("failed", 0) + counts.get("errors", 0)
+    return f"{passed}/{ran}"
+
+
+def tags(cell: CellVerdict, verdict: Verdict) -> list[str]:
+    """Short words for a grid cell: recommended, baseline, regressions, and so on."""
+    found = []
+    if cell.id == verdict.recommended:
+        found.append(f"{RECOMMENDED} recommended")
+    if cell.baseline:
+        found.append("baseline")
+    if cell.regressions:
+        found.append(count(len(cell.regressions), "regression"))
+    elif cell.status in ("error", "timeout", "infeasible", NOT_RUN):
+        found.append(status_word(cell.status))
+    elif not cell.safe:
+        found.append("unsafe")
+    if cell.pre_existing and not cell.baseline:
+        found.append(f"{len(cell.pre_existing)} pre-existing")
+    if cell.flaky:
+        found.append(f"{len(cell.flaky)} flaky")
+    return found
+
+
+def grid_text(cell: CellVerdict, raw: Mapping[str, Any] | None, verdict: Verdict) -> str:
+    """One line for a grid cell: ``✗ 8/9 · 1 regression``."""
+    head = " ".join(p for p in (symbol(cell.status), short_counts(raw)) if p)
+    return " · ".join([head, *tags(cell, verdict)])
+
+
+def flaky_tests(verdict: Verdict) -> dict[str, list[str]]:
+    """Flaky tests and the cells they were flaky in."""
+    return _cells_by_test(verdict, lambda cell: cell.flaky)
+
+
+def pre_existing_tests(verdict: Verdict) -> dict[str, list[str]]:
+    """Tests failing in the baseline, and the cells where they fail too."""
+    return _cells_by_test(verdict, lambda cell: cell.pre_existing)
+
+
+def _cells_by_test(
+    verdict: Verdict, tests_of: Callable[[CellVerdict], Sequence[str]]
+) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for cell in verdict.cells:
+        for test in tests_of(cell):
+            found.setdefault(test, []).append(cell.id)
+    return found
+
+
+def legend() -> Sequence[tuple[str, str]]:
+    """(symbol, meaning) pairs for the grid legend."""
+    return [(SYMBOLS[s], status_word(s)) for s in SYMBOLS] + [(RECOMMENDED, "recommended")]

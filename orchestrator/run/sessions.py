@@ -1,0 +1,199 @@
+"""The nox side of oxzep7: one session per cell, one per interpreter base.
+
+A noxfile calls :func:`register` at import time. The plan comes from
+``OXZEP7_PLAN`` (a plan.json written by ``oxzep7 run``; the YAML is not read
+again) or else from the matrix in ``OXZEP7_MATRIX`` (default: the noxfile's
+``matrices/example.yaml``). Results go to ``OXZEP7_RUN_DIR`` (default
+``.oxzep7/runs/nox``). A matrix is planned against the package index (cached
+for 10 minutes); ``OXZEP7_NO_INDEX=1`` plans from exact pins alone, offline.
+
+    base(py3.13)               builds the interpreter base (and its Debian root fs)
+    test(py3.13-click8.1.8)    builds the cell image, runs the tests, records the result
+
+Cells ``require`` their base, so ``nox -s "test(py3.13-click8.1.8)"`` builds
+what it needs, and ``nox -j 2`` runs independent cells side by side.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import docker
+import nox
+
+from orchestrator import environment, verdict
+from orchestrator.build import bases, engine
+from orchestrator.errors import Oxzep7Error
+from orchestrator.models import Cell, CellResult, Plan
+from orchestrator.plan import resolve
+from orchestrator.plan.matrix import load_matrix
+from orchestrator.run import cellrun, results, rundir
+
+PLAN_VAR, MATRIX_VAR, RUN_DIR_VAR = "OXZEP7_PLAN", "OXZEP7_MATRIX", "OXZEP7_RUN_DIR"
+NO_INDEX_VAR = "OXZEP7_NO_INDEX"  # set: plan from exact pins only, never ask the index
+DEFAULT_NOX_RUN_DIR = Path(".oxzep7") / "runs" / "nox"
+
+
+@dataclass(frozen=True)
+class Context:
+    plan: Plan
+    run: rundir.RunDir
+
+
+def base_session_name(python: str) -> str:
+    return f"base(py{python})"
+
+
+def cell_session_name(cell: Cell) -> str:
+    return f"test({cell.id})"
+
+
+def register(default_matrix: Path | None = None) -> Plan:
+    """Register the sessions of the plan named by the environment (see module doc)."""
+    try:
+        context = load_context(default_matrix)
+    except Oxzep7Error as exc:
+        # nox would print a traceback; a person needs the one line.
+        print(f"oxzep7: error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
+    plan = context.plan
+    for python in plan.pythons:
+        _define(
+            base_session_name(python),
+            _base_session(context, python),
+            f"interpreter base image for Python {python}",
+        )
+    for cell in plan.cells:
+        _define(
+            cell_session_name(cell),
+            _cell_session(context, cell),
+            describe(cell),
+            requires=[base_session_name(cell.python)],
+        )
+    return plan
+
+
+@cache
+def load_context(default_matrix: Path | None) -> Context:
+    if os.environ.get(PLAN_VAR):
+        plan_file = Path(os.environ[PLAN_VAR]).resolve()
+        run = rundir.RunDir(Path(os.environ.get(RUN_DIR_VAR) or plan_file.parent).resolve())
+        return Context(rundir.RunDir(plan_file.parent).load_plan(), run)
+    matrix_path = os.environ.get(MATRIX_VAR) or default_matrix
+    if matrix_path is None:
+        raise Oxzep7Error(f"set {PLAN_VAR} or {MATRIX_VAR} to choose what to run")
+    # The index is asked at most once per cache freshness window (10 min), so
+    # `nox -l` and nox's parallel workers re-importing this file stay cheap.
+    plan = resolve.plan_matrix(load_matrix(matrix_path), use_index=not os.environ.get(NO_INDEX_VAR))
+    run_path = Path(os.environ.get(RUN_DIR_VAR) or DEFAULT_NOX_RUN_DIR).resolve()
+    run = rundir.RunDir(run_path)
+    if not run.plan_file.exists() or run.load_plan() != plan:
+        run = rundir.create(run_path.parent, plan, run_id=run_path.name)
+    return Context(plan, run)
+
+
+def describe(cell: Cell) -> str:
+    """What `nox -l` says of a cell's session."""
+    return verdict.describe(cell.axes) + (" (baseline)" if cell.baseline else "")
+
+
+def _define(name: str, func: Callable, doc: str, requires: list[str] | None = None) -> None:
+    func.__doc__ = doc
+    func.__name__ = name
+    # Bases are pulled in by the cells that require them; listing them as
+    # default would only run them twice in the eyes of a reader of `nox -l`.
+    nox.session(
+        name=name,
+        python=False,
+        allow_parallel=True,
+        requires=requires or None,
+        default=requires is not None,
+    )(func)
+
+
+def _base_session(context: Context, python: str) -> Callable[[nox.Session], None]:
+    def session(session: nox.Session) -> None:
+        started = time.monotonic()
+        context.run.bases.mkdir(parents=True, exist_ok=True)
+        context.run.base_started(python).touch()
+        try:
+            base = _ensure_base(context, engine.connect(), python, say=session.log)
+        except Oxzep7Error as exc:
+            for cell in context.plan.cells:
+                if cell.python == python:
+                    _record_error(context, cell, str(exc))
+            session.error(str(exc))
+        marker = {
+            "python": python,
+            "tag": base.tag,
+            "image_id": base.image_id,
+            "built": base.built,
+            "duration": round(time.monotonic() - started, 1),
+        }
+        rundir.write_json(context.run.base_done(python), marker)
+        session.log(f"base py{python}: {'built' if base.built else 'reused'} {base.tag}")
+
+    return session
+
+
+def _cell_session(context: Context, cell: Cell) -> Callable[[nox.Session], None]:
+    def session(session: nox.Session) -> None:
+        context.run.cell(cell.id).mkdir(parents=True, exist_ok=True)
+        context.run.cell_started(cell.id).touch()
+        env = environment.from_host()
+        try:
+            client = engine.connect()
+            base = _ensure_base(context, client, cell.python, env=env, say=session.log)
+        except Oxzep7Error as exc:
+            _record_error(context, cell, str(exc))
+            session.error(str(exc))
+        result = cellrun.run_cell(
+            client, context.plan, cell, base_tag=base.tag, env=env, run=context.run
+        )
+        results.record(context.run, result)
+        session.log(
+            f"{cell.id}: {result.status} ({result.counts.passed} passed, "
+            f"{result.counts.failed + result.counts.errors} failed) "
+            f"in {result.duration:.1f}s"
+        )
+        if result.status != "passed":
+            session.error(
+                f"{cell.id}: {result.status}: {result.message.splitlines()[0]}"
+                if result.message
+                else f"{cell.id}: {result.status}"
+            )
+
+    return session
+
+
+def _ensure_base(
+    context: Context,
+    client: docker.DockerClient,
+    python: str,
+    *,
+    env: environment.BuildEnvironment | None = None,
+    say: Callable[[str], None],
+) -> bases.BaseImage:
+    return bases.ensure_base(
+        client,
+        context.plan.image_family,
+        python,
+        env or environment.from_host(),
+        log_dir=context.run.bases,
+        say=say,
+    )
+
+
+def _record_error(context: Context, cell: Cell, message: str) -> None:
+    results.record(
+        context.run,
+        CellResult(
+            cell=cell, status="error", duration=0.0, message=f"base image unavailable: {message}"
+        ),
+    )

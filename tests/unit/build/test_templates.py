@@ -1,0 +1,132 @@
+"""templates: Dockerfiles rendered from dockerfiles/*.j2, with every interpolated value checked."""
+
+from __future__ import annotations
+
+import jinja2
+import pytest
+
+from orchestrator.plan import interpreters
+
+from orchestrator.build import templates
+from orchestrator.environment import INDEX_VARS
+from orchestrator.errors import ConfigError
+from orchestrator.models import Cell
+
+ROOTFS = "oxzep7-rootfs:bookworm"
+BASE = "oxzep7-base:debian-3.11-abc123"
+CELL = Cell(id="py3.11-click8.1.8", python="3.11", deps={"click": "8.1.8"})
+
+
+@pytest.fixture
+def debian311():
+    interpreter = interpreters.lookup("debian", "3.11")
+    assert interpreter is not None
+    return interpreter
+
+
+def _lines(text):
+    return [line.strip() for line in text.splitlines()]
+
+
+def test_render_base_debian(debian311):
+    text = templates.render_base(debian311, rootfs_image=ROOTFS, ca_bundle=False)
+    assert f"FROM {ROOTFS}" in _lines(text)
+    assert "apt-get install -y --no-install-recommends python3.11 python3.11-venv" in text
+    assert "python3.11 -m venv /opt/venv" in text
+    for var in INDEX_VARS:
+        assert f"ARG {var}" in _lines(text)
+
+
+@pytest.mark.parametrize("ca_bundle", [True, False])
+def test_render_base_copies_the_ca_bundle_only_when_asked(debian311, ca_bundle):
+    text = templates.render_base(debian311, rootfs_image=ROOTFS, ca_bundle=ca_bundle)
+    assert ("COPY ca-bundle.crt /etc/oxzep7/ca-bundle.crt" in text) is ca_bundle
+    assert ("PIP_CERT=/etc/oxzep7/ca-bundle.crt" in text) is ca_bundle
+
+
+def test_render_base_official_starts_from_the_registry_image():
+    interpreter = interpreters.lookup("official", "3.12")
+    text = templates.render_base(interpreter, rootfs_image=None, ca_bundle=False)
+    assert "FROM python:3.12-slim" in _lines(text)
+    assert "apt-get" not in text
+
+
+@pytest.mark.parametrize(
+    "image", [None, "", "Bad/Image", "rootfs; rm -rf /", "rootfs:tag && id", "$(id)", "a b"]
+)
+def test_render_base_rejects_a_bad_rootfs_image(debian311, image):
+    with pytest.raises(ConfigError):
+        templates.render_base(debian311, rootfs_image=image, ca_bundle=False)
+
+
+def test_render_base_rejects_a_bad_package_name():
+    bad = interpreters.Interpreter(
+        family="debian", version="3.11", suite="bookworm", package="python3.11; id"
+    )
+    with pytest.raises(ConfigError):
+        templates.render_base(bad, rootfs_image=ROOTFS, ca_bundle=False)
+
+
+@pytest.mark.parametrize("requirements", [["click==8.1.8"], []])
+def test_render_cell(requirements):
+    text = templates.render_cell(
+        CELL, base_image=BASE, install=".[test]", requirements=requirements
+    )
+    assert f"FROM {BASE}" in _lines(text)
+    assert CELL.id in text
+    assert 'python -m pip install ".[test]" -c /etc/oxzep7/constraints.txt' in text
+    installs_requirements = "pip install -r /etc/oxzep7/requirements.txt" in text
+    assert installs_requirements is bool(requirements)
+
+
+@pytest.mark.parametrize(
+    "install", [".[test]; rm -rf /", '." && curl x | sh && echo "', "..", "/etc", ".[a b]", "$(id)"]
+)
+def test_render_cell_rejects_a_bad_install_target(install):
+    with pytest.raises(ConfigError):
+        templates.render_cell(CELL, base_image=BASE, install=install, requirements=[])
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"install": ".\n"},
+        {"base_image": BASE + "\n"},
+        {"cell": Cell(id=CELL.id + "\n", python="3.11", deps={})},
+    ],
+    ids=["install", "base_image", "cell_id"],
+)
+def test_render_cell_rejects_a_trailing_newline(kwargs):
+    args = {"cell": CELL, "base_image": BASE, "install": ".", "requirements": []} | kwargs
+    with pytest.raises(ConfigError):
+        templates.render_cell(**args)
+
+
+@pytest.mark.parametrize("image", ["Base:Tag", "base; id", "base:tag && id", "", "base:a:b"])
+def test_render_cell_rejects_a_bad_base_image(image):
+    with pytest.raises(ConfigError):
+        templates.render_cell(CELL, base_image=image, install=".", requirements=[])
+
+
+@pytest.mark.parametrize("cell_id", ["py3.11;id", "$(id)", "-py3.11", "py 3.11", ""])
+def test_render_cell_rejects_a_bad_cell_id(cell_id):
+    cell = Cell(id=cell_id, python="3.11", deps={})
+    with pytest.raises(ConfigError):
+        templates.render_cell(cell, base_image=BASE, install=".", requirements=[])
+
+
+def test_templates_use_strict_undefined():
+    assert templates._env().undefined is jinja2.StrictUndefined
+    with pytest.raises(jinja2.UndefinedError):
+        templates._env().get_template("cell.Dockerfile.j2").render(cell=CELL)
+
+
+def test_cell_requirements():
+    cell = Cell(id="py3.11-x", python="3.11", deps={"PyYAML": "6.0.*", "click": ">=8,<9"})
+    assert templates.cell_requirements(cell) == ["pyyaml==6.0.*", "click<9,>=8"]
+
+
+@pytest.mark.parametrize("deps", [{"click": "8.0 && id"}, {"click; id": "8.0"}])
+def test_cell_requirements_rejects_bad_values(deps):
+    with pytest.raises(ConfigError, match=r"py3\.11-x"):
+        templates.cell_requirements(Cell(id="py3.11-x", python="3.11", deps=deps))
