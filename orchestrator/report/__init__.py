@@ -1,4 +1,4 @@
-"""Reports on a run: the same :class:`~orchestrator.verdict.judge.Verdict` and results.json
+"""Reports on a run: the same :class:`~orchestrator.verdict.Verdict` and results.json
 rendered for a terminal, a pull request (Markdown), a browser (one self-contained
 HTML file), machines (JSON) and CI test dashboards (merged JUnit XML).
 
