@@ -191,7 +191,19 @@ def cmd_plan(args: argparse.Namespace) -> int:
     else:
         console.lines(escape(line) for line in console.resolved_lines(plan))
         console.out.print(console.plan_table(plan))
+        console.lines([escape(_baseline_line(plan))])
     return 0
+
+
+def _baseline_line(plan: Plan) -> str:
+    """Which cell is the baseline, and which of its values the planner chose."""
+    cell = plan.baseline
+    if cell is None:
+        return "no baseline cell"
+    if not plan.baseline_defaults:
+        return f"baseline: {cell.id}"
+    chosen = ", ".join(f"{axis} {cell.axes[axis]}" for axis in plan.baseline_defaults)
+    return f"baseline: {cell.id} ({chosen}: the lowest of each axis; set 'baseline:' to choose)"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
