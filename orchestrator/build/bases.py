@@ -15,10 +15,9 @@ import docker
 import docker.errors
 
 from orchestrator.build import images, rootfs, templates
-
-from orchestrator.plan import interpreters
 from orchestrator.environment import BuildEnvironment
 from orchestrator.errors import BaseImageError, ConfigError
+from orchestrator.plan import interpreters
 
 BASE_REPO = "oxzep7/base"
 
