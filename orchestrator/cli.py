@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -226,6 +227,7 @@ def cmd_bases(args: argparse.Namespace) -> int:
     env = environment.from_host()
     log_dir = DEFAULT_ROOT.parent / "bases"
     for python in plan.pythons:
+        started = time.monotonic()
         base = bases.ensure_base(
             client,
             plan.image_family,
@@ -235,7 +237,8 @@ def cmd_bases(args: argparse.Namespace) -> int:
             refresh=args.refresh,
             say=lambda m: console.out.print(f"  {m}"),
         )
-        console.out.print(f"py{python}: {'built' if base.built else 'present'} {base.tag}")
+        took = f" in {time.monotonic() - started:.0f} s" if base.built else ""
+        console.out.print(f"py{python}: {'built' if base.built else 'present'} {base.tag}{took}")
     return 0
 
 
