@@ -1,7 +1,7 @@
 """The verdict on a run: which cells are safe, which one to pick, and why the
 higher ones are not. This package's public face; the logic lives in its modules."""
 
-from orchestrator.verdict.judge.judge import (
+from orchestrator.verdict.judge import (
     NOT_RUN,
     Blocker,
     CellVerdict,
