@@ -33,6 +33,13 @@ RAN: frozenset[str] = frozenset({PASSED, FAILED})  # the cell's tests ran to the
 # that results.json (its not_run list), the verdict and every report speak of.
 NOT_RUN: Final = "not_run"
 CellState = Status | Literal["not_run"]
+STATE_WORDS: Mapping[str, str] = {NOT_RUN: "not run"}  # how people read a state
+
+
+def state_word(state: str) -> str:
+    """A status or state as people read it: ``not_run`` is ``not run``."""
+    return STATE_WORDS.get(state, state)
+
 
 # What happened to one test in a cell.
 Outcome = Literal["passed", "failed", "error", "skipped", "flaky"]
