@@ -90,11 +90,10 @@ class Reader:
         return self.text(name)
 
     def choice(self, name: str, options: Collection[str], default: str | None = None) -> str:
-        value = self.text(name, default)
-        if value not in options:
-            raise ShapeError(
-                self.key(name), f"expected one of {', '.join(options)}, got {kind(value)}"
-            )
+        """One of ``options``."""
+        value = self.data.get(name, default) if default is not None else self._value(name, True)
+        if not isinstance(value, str) or value not in options:
+            _wrong(self.key(name), f"one of {', '.join(options)}", value)
         return value
 
     def flag(self, name: str, default: bool = False) -> bool:

@@ -294,9 +294,10 @@ class CellResult:
         """Read a result as ``to_dict`` writes it (or an older one). Each value is checked:
         a wrong one raises :class:`orchestrator.jsonread.ShapeError` naming its key."""
         fields = Reader(data)
+        cell = _cell(fields)
         status = cast(Status, fields.choice("status", STATUSES))
         return cls(
-            cell=_cell(fields),
+            cell=cell,
             status=status,
             duration=fields.seconds("duration"),
             counts=TestCounts.read(fields.child("counts")),
@@ -316,11 +317,12 @@ class CellResult:
 
 def _cell(fields: Reader) -> Cell:
     """The cell a result is about, from its ``id``, ``axes`` and ``baseline``."""
+    cell_id = fields.text("id")
     axes = fields.text_map("axes")
     if PYTHON_AXIS not in axes:
         raise fields.child("axes").missing(PYTHON_AXIS)
     deps = {axis: value for axis, value in axes.items() if axis != PYTHON_AXIS}
-    return Cell(fields.text("id"), axes[PYTHON_AXIS], deps, fields.flag("baseline"))
+    return Cell(cell_id, axes[PYTHON_AXIS], deps, fields.flag("baseline"))
 
 
 # Results written before ``passed_on_retry`` existed: the runner's retry note is the

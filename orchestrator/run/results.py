@@ -212,13 +212,18 @@ def _read_text(file: Path, named: Path) -> str:
         raise ConfigError(f"no results.json in {named}: is it a run directory?") from None
     except OSError as exc:
         raise DamagedResultsError(f"{file}: cannot read it: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
             raise DamagedResultsError(f"{file} is a directory, not a results file")
         if not stat.S_ISREG(info.st_mode):
             raise DamagedResultsError(f"{file} is not a regular file (a device, pipe or socket)")
-        data = handle.read(MAX_BYTES + 1)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise DamagedResultsError(f"{file}: cannot read it: {exc.strerror}") from None
+    finally:
+        os.close(fd)
     if len(data) > MAX_BYTES:
         raise DamagedResultsError(f"{file} is larger than {MAX_BYTES // 2**20} MiB")
     try:
