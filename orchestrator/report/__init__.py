@@ -66,7 +66,7 @@ def render(fmt: str, results: Results, verdict: Verdict | None = None) -> str:
     if fmt not in _MODULES:
         raise ValueError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
     # Imported here: the format modules import this package for the shared helpers.
-    module: _Format = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")  # type: ignore[assignment]
+    module: _Format = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
     run = coerce(results)
     return module.render(run, verdict if verdict is not None else compute(run))
 

@@ -59,7 +59,7 @@ def write_environments(run: RunDir, verdict: Verdict) -> Path | None:
 
 
 def _diff(before: Mapping[str, str], after: Mapping[str, str]) -> str:
-    chunks = []
+    chunks: list[str] = []
     for name in before:
         chunks.extend(
             difflib.unified_diff(

@@ -28,7 +28,6 @@ from orchestrator.models import ABSENT, ERROR, FAILED, FLAKY, PASSED, SKIPPED, C
 from orchestrator.report import (
     Grid,
     Results,
-    count,
     flaky_tests,
     kind,
     layout,
@@ -40,7 +39,7 @@ from orchestrator.report import (
 )
 from orchestrator.run.results import coerce
 from orchestrator.sanitize import clean
-from orchestrator.verdict import Blocker, CellVerdict, Verdict
+from orchestrator.verdict import Blocker, CellVerdict, Verdict, count
 
 TEMPLATE = "report.html.j2"
 # Terminal colour codes in log tails: shown as boxes in a browser, so dropped.

@@ -13,7 +13,6 @@ import re
 from orchestrator.models import PASSED, CellResult
 from orchestrator.report import (
     Results,
-    count,
     flaky_tests,
     grid_text,
     layout,
@@ -22,7 +21,7 @@ from orchestrator.report import (
 )
 from orchestrator.run.results import RunResults, coerce
 from orchestrator.sanitize import clean
-from orchestrator.verdict import Blocker, Verdict
+from orchestrator.verdict import Blocker, Verdict, count
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
 

@@ -27,7 +27,6 @@ from orchestrator.models import ERROR, PASSED, TIMEOUT, CellResult
 from orchestrator.report import (
     Grid,
     Results,
-    count,
     flaky_tests,
     grid_text,
     kind,
@@ -40,7 +39,7 @@ from orchestrator.report import (
 )
 from orchestrator.run.results import RunResults, coerce
 from orchestrator.sanitize import clean, first_line, fit
-from orchestrator.verdict import Blocker, CellVerdict, Verdict
+from orchestrator.verdict import Blocker, CellVerdict, Verdict, count
 
 # The one colour scheme, by verdict class (report.KINDS).
 STYLES = {

@@ -74,7 +74,7 @@ def sorted_values(values: Iterable[str]) -> list[str]:
 def _resolved(packages: Mapping[str, str]) -> dict[str, str]:
     """Installed versions by normalized name (``pip freeze`` spells names its own way,
     and direct references look like ``name @ file:///...``)."""
-    found = {}
+    found: dict[str, str] = {}
     for name, version in packages.items():
         base = name.split(" @ ", 1)[0].strip()
         if base and version:
