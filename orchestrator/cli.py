@@ -9,21 +9,9 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from rich.markup import escape
-
 from orchestrator import __version__, console, environment, report, runner, verdict
 from orchestrator.build import bases, engine
-from orchestrator.errors import (
-    EXIT_BASE_IMAGE,
-    EXIT_CELLS_FAILED,
-    EXIT_CONFIG,
-    EXIT_DOCKER,
-    EXIT_INDEX,
-    EXIT_INTERRUPTED,
-    EXIT_RUN,
-    ConfigError,
-    Oxzep7Error,
-)
+from orchestrator.errors import EXIT_CODES, EXIT_INTERRUPTED, ConfigError, Oxzep7Error
 from orchestrator.models import Plan
 from orchestrator.plan import resolve
 from orchestrator.plan.matrix import load_matrix
@@ -31,17 +19,7 @@ from orchestrator.report import terminal
 from orchestrator.run import results
 from orchestrator.run.rundir import DEFAULT_ROOT, write_text
 
-EPILOG = f"""\
-exit codes:
-  0    every cell passed
-  {EXIT_CELLS_FAILED}    some cell failed, errored or timed out
-  {EXIT_CONFIG}    the matrix file or the command line is wrong
-  {EXIT_DOCKER}    the Docker daemon cannot be reached
-  {EXIT_BASE_IMAGE}    a base image could not be built
-  {EXIT_RUN}    the run itself could not proceed
-  {EXIT_INDEX}    the package index could not answer
-  {EXIT_INTERRUPTED}  interrupted (finished results are kept)
-"""
+EPILOG = "exit codes:\n" + "".join(f"  {code:<4} {meaning}\n" for code, meaning in EXIT_CODES)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render the verdict of RUN_DIR (a directory holding results.json, e.g. "
         ".oxzep7/runs/latest): the recommended cell, why higher cells are not safe, the "
         "grid of cells and the per-test outcomes.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     report_cmd.add_argument("run_dir", type=Path, help="run directory (or its results.json)")
     report_cmd.add_argument(
@@ -190,9 +170,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan.to_dict(), indent=2))
     else:
-        console.lines(escape(line) for line in console.resolved_lines(plan))
+        console.lines(console.resolved_lines(plan))
         console.out.print(console.plan_table(plan))
-        console.lines([escape(_baseline_line(plan))])
+        console.lines([_baseline_line(plan)])
     return 0
 
 
@@ -243,31 +223,28 @@ def cmd_bases(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    data = _load_results(args.run_dir)
-    judgement = verdict.compute(data)
+    run = results.load(args.run_dir)
+    judgement = verdict.compute(run)
     if args.format == "terminal" and args.output is None:
-        terminal.print_terminal(console.out, data, judgement)
+        terminal.print_terminal(console.out, run, judgement)
         return 0
-    text = report.render(args.format, data, judgement)
+    text = report.render(args.format, run, judgement)
     if args.output is None:
-        sys.stdout.write(text)
-    else:
-        write_text(args.output, text)
-        console.out.print(f"wrote {args.output}")
+        sys.stdout.write(text)  # every format leaves no control character raw
+        return 0
+    _write_output(args.output, text)
+    console.lines([f"wrote {args.output}"])
     return 0
 
 
-def _load_results(path: Path) -> dict:
-    file = path / "results.json" if path.is_dir() else path
+def _write_output(path: Path, text: str) -> None:
+    """Write the report to ``-o PATH``; a path that cannot take it is a usage error."""
+    if path.is_dir():
+        raise ConfigError(f"-o {path}: is a directory; name a file to write")
     try:
-        data = json.loads(file.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"no results.json in {path}: is it a run directory?") from None
-    except ValueError as exc:
-        raise ConfigError(f"{file} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("schema") != results.RESULTS_SCHEMA:
-        raise ConfigError(f"{file} is not an oxzep7 results file ({results.RESULTS_SCHEMA})")
-    return data
+        write_text(path, text)
+    except OSError as exc:
+        raise ConfigError(f"-o {path}: cannot write it: {exc.strerror or exc}") from None
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

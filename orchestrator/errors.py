@@ -18,7 +18,21 @@ EXIT_DOCKER = 3
 EXIT_BASE_IMAGE = 4
 EXIT_RUN = 5
 EXIT_INDEX = 6
+EXIT_DAMAGED = 7
 EXIT_INTERRUPTED = 130
+
+# What each code means, in the order --help (and the README) list them.
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "every cell passed"),
+    (EXIT_CELLS_FAILED, "some cell failed, errored or timed out"),
+    (EXIT_CONFIG, "the matrix file or the command line is wrong"),
+    (EXIT_DOCKER, "the Docker daemon cannot be reached"),
+    (EXIT_BASE_IMAGE, "a base image could not be built"),
+    (EXIT_RUN, "the run itself could not proceed"),
+    (EXIT_INDEX, "the package index could not answer"),
+    (EXIT_DAMAGED, "a run directory or results file is damaged or unreadable"),
+    (EXIT_INTERRUPTED, "interrupted (finished results are kept)"),
+)
 
 
 class Oxzep7Error(Exception):
@@ -79,3 +93,10 @@ class PackageIndexError(Oxzep7Error):
     """The package index could not answer (unknown package, network, bad response, offline)."""
 
     exit_code = EXIT_INDEX
+
+
+class DamagedResultsError(Oxzep7Error):
+    """A run directory or results file cannot be read or does not hold what it should
+    (not JSON, a cell of the wrong shape, too large, not a regular file)."""
+
+    exit_code = EXIT_DAMAGED

@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import docker
 import docker.errors
@@ -24,7 +23,7 @@ import docker.errors
 from orchestrator import LABEL_PREFIX, console, verdict
 from orchestrator.build import engine
 from orchestrator.errors import EXIT_CELLS_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunError
-from orchestrator.models import CellResult, Plan
+from orchestrator.models import PASSED, Plan
 from orchestrator.report import export, terminal
 from orchestrator.run import results, rundir, sessions
 
@@ -61,19 +60,18 @@ def execute(request: RunRequest) -> int:
         _stop(nox)
     finally:
         _remove_containers(client, run.run_id)
-    data = results.collate(run)
-    found = {cell["id"]: cell for cell in data["cells"]}
-    console.out.print(console.summary_table(plan, found))
+    results.collate(run)
+    data = results.load(run.path)  # read back as `oxzep7 report` reads it
     _conclude(run, data)
     if interrupted:
         return EXIT_INTERRUPTED
-    if nox.returncode == NOX_NOXFILE_ERROR and not found:
+    if nox.returncode == NOX_NOXFILE_ERROR and not data.cells:
         raise RunError(f"nox could not load the sessions; see {run.path / 'nox.log'}")
-    ok = all(found.get(c.id, {}).get("status") == "passed" for c in selected)
+    ok = all(data.state(c.id) == PASSED for c in selected)
     return EXIT_OK if ok else EXIT_CELLS_FAILED
 
 
-def _conclude(run: rundir.RunDir, data: dict[str, Any]) -> None:
+def _conclude(run: rundir.RunDir, data: results.RunResults) -> None:
     """The verdict on the terminal; every report and the environments on disk."""
     judgement = verdict.compute(data)
     console.out.print()
@@ -178,7 +176,7 @@ class _Watcher:
             if cell_id in self.cells_waiting:
                 self.cells_waiting.remove(cell_id)
             self.cells_done += 1
-            console.progress(self.cells_done, self.total, _progress_text(result))
+            console.progress(self.cells_done, self.total, terminal.progress_line(result))
             self.last_line = time.monotonic()
 
     def _heartbeat(self) -> None:
@@ -191,18 +189,6 @@ class _Watcher:
 def _age(seconds: float) -> str:
     minutes, seconds = divmod(int(seconds), 60)
     return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
-
-
-def _progress_text(result: CellResult) -> str:
-    counts = result.counts
-    text = (
-        f"{result.cell.id}: {console.styled(result.status)} "
-        f"({counts.passed} passed, {counts.failed + counts.errors} failed, "
-        f"{counts.skipped} skipped) in {result.duration:.1f}s"
-    )
-    if result.status in ("error", "timeout") and result.message:
-        text += f" — {console.first_line(result.message, 100)}"
-    return text
 
 
 def _stop(nox: subprocess.Popen) -> None:

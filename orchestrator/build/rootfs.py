@@ -18,6 +18,7 @@ from pathlib import Path
 
 import docker
 
+from orchestrator import storage
 from orchestrator.build import images
 from orchestrator.errors import BaseImageError
 
@@ -42,7 +43,7 @@ def rootfs_tag(suite: str) -> str:
 
 
 def lock_dir() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "oxzep7"
+    base = storage.cache_dir()
     base.mkdir(parents=True, exist_ok=True)
     return base
 

@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import ssl
-import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -41,7 +40,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from orchestrator import __version__, environment
+from orchestrator import __version__, environment, storage
 from orchestrator.errors import PackageIndexError
 
 DEFAULT_URL = "https://pypi.org/simple/"
@@ -253,17 +252,9 @@ class IndexClient:
     def _store(self, name: str, entry: dict[str, Any]) -> None:
         """Write the entry atomically; a cache that cannot be written only costs speed."""
         try:
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            # A unique temporary file, then a rename: concurrent writers never mix bytes.
-            handle, temporary = tempfile.mkstemp(dir=self.cache_dir, suffix=".tmp")
+            storage.write_text(self._path(name), json.dumps(entry))
         except OSError:
             return
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(entry, out)
-            os.replace(temporary, self._path(name))
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)
 
 
 class _Failed(Exception):
@@ -298,8 +289,7 @@ def _reason(exc: Exception) -> str:
 
 def default_cache_dir(env: Mapping[str, str]) -> Path:
     """``$XDG_CACHE_HOME/oxzep7/index``, by default ``~/.cache/oxzep7/index``."""
-    base = env.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "oxzep7" / "index"
+    return storage.cache_dir(env) / "index"
 
 
 def choose_url(

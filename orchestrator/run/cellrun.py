@@ -142,6 +142,7 @@ def with_retries(result: CellResult, retries: list[Attempt]) -> CellResult:
             tests=tests,
             counts=counts,
             message=result.message if still else note,
+            passed_on_retry=not still,
         )
     # No per-test data: the cell is flaky as a whole if any retry passed.
     if any(a.status == "passed" for a in retries):
@@ -149,6 +150,7 @@ def with_retries(result: CellResult, retries: list[Attempt]) -> CellResult:
             result,
             status="passed",
             message=f"failed, then passed on retry (flaky): {result.message}",
+            passed_on_retry=True,
         )
     return result
 

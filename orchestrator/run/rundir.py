@@ -8,8 +8,9 @@
         cells/<cell-id>/       build.log, build.Dockerfile, test.log, junit.xml,
                                requirements.txt (resolved set), result.json
 
-Files are written atomically (temp file + rename), so an interrupted run
-leaves every finished cell complete on disk and nothing half-written.
+Files are written atomically (temp file + rename, ``orchestrator.storage``), so an
+interrupted run leaves every finished cell complete on disk and nothing half-written;
+they get the mode the umask gives (0644 under 022), so CI can publish them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,7 @@ from typing import Any
 
 from orchestrator.errors import RunError
 from orchestrator.models import Plan
+from orchestrator.storage import write_text as write_text  # the one atomic write
 
 DEFAULT_ROOT = Path(".oxzep7") / "runs"
 
@@ -100,19 +101,5 @@ def create(
 
 
 def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON, atomically (see :func:`write_text`)."""
     write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write atomically: readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
