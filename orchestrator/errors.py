@@ -18,7 +18,11 @@ EXIT_DOCKER = 3
 EXIT_BASE_IMAGE = 4
 EXIT_RUN = 5
 EXIT_INDEX = 6
+EXIT_DOCKER_LOST = 7
 EXIT_INTERRUPTED = 130
+
+# How the message of a cell cut short by the daemon's disappearance begins.
+DOCKER_LOST = "the Docker daemon went away"
 
 
 class Oxzep7Error(Exception):
@@ -61,6 +65,17 @@ class DockerUnavailableError(Oxzep7Error):
     """The Docker daemon cannot be reached."""
 
     exit_code = EXIT_DOCKER
+
+
+class DockerLostError(Oxzep7Error):
+    """The Docker daemon went away while the run was using it. Finished cells are kept;
+    ``oxzep7 run --resume RUN_DIR`` runs the others once it is back. Cells it cut short
+    carry this message (see DOCKER_LOST), which is how a resume knows to run them again."""
+
+    exit_code = EXIT_DOCKER_LOST
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{DOCKER_LOST}: {reason}")
 
 
 class BaseImageError(Oxzep7Error):
