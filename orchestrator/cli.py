@@ -17,6 +17,7 @@ from orchestrator.errors import (
     EXIT_CELLS_FAILED,
     EXIT_CONFIG,
     EXIT_DOCKER,
+    EXIT_DOCKER_LOST,
     EXIT_INDEX,
     EXIT_INTERRUPTED,
     EXIT_RUN,
@@ -37,8 +38,9 @@ exit codes:
   {EXIT_CONFIG}    the matrix file or the command line is wrong
   {EXIT_DOCKER}    the Docker daemon cannot be reached
   {EXIT_BASE_IMAGE}    a base image could not be built
-  {EXIT_RUN}    the run itself could not proceed
+  {EXIT_RUN}    the run itself could not proceed (e.g. its disk is full)
   {EXIT_INDEX}    the package index could not answer
+  {EXIT_DOCKER_LOST}    the Docker daemon went away mid-run (finished cells are kept; --resume)
   {EXIT_INTERRUPTED}  interrupted (finished results are kept)
 """
 
@@ -90,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ID",
         help="run only this cell (repeatable); see 'oxzep7 plan'",
+    )
+    run.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="finish an earlier run (interrupted, or the Docker daemon went away): run "
+        "only its cells that did not finish, with its plan.json, into the same directory",
     )
     run.set_defaults(func=cmd_run)
 
@@ -207,7 +216,7 @@ def _baseline_line(plan: Plan) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    plan = _plan(args)
+    plan = _resumed_plan(args) if args.resume else _plan(args)
     pruned = {p.cell.id: p.reason for p in plan.pruned}
     for cell_id in args.cell:
         if cell_id in pruned:
@@ -215,9 +224,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         if cell_id not in {cell.id for cell in plan.cells}:
             raise ConfigError(f"no cell {cell_id!r} in the plan; see 'oxzep7 plan'")
     request = runner.RunRequest(
-        plan=plan, runs_root=args.runs_dir, jobs=args.jobs or plan.run.jobs, only=tuple(args.cell)
+        plan=plan,
+        runs_root=args.runs_dir,
+        jobs=args.jobs or plan.run.jobs,
+        only=tuple(args.cell),
+        resume=args.resume,
     )
     return runner.execute(request)
+
+
+def _resumed_plan(args: argparse.Namespace) -> Plan:
+    """The plan an earlier run recorded: a resumed run does exactly what it set out to."""
+    if args.matrix is not None or args.frozen is not None:
+        raise ConfigError(
+            "--resume RUN_DIR takes its plan from RUN_DIR; give no MATRIX or --frozen"
+        )
+    return resolve.load_frozen(args.resume / "plan.json")
 
 
 def cmd_bases(args: argparse.Namespace) -> int:
