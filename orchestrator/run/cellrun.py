@@ -212,6 +212,13 @@ def _judge(
         return "error", container.oom_message(options)
     if outcome.timed_out:
         return "timeout", f"killed after the {options.timeout} s timeout"
+    if outcome.exit_code == container.SIGKILL_EXIT:
+        # The engine did not say why; memory is the usual reason, and a suite killed
+        # half-way says nothing about which tests fail.
+        return "error", (
+            f"killed by SIGKILL (exit {outcome.exit_code}), probably out of memory "
+            f"(run.memory is {options.memory}), though the engine did not report it"
+        )
     if outcome.exit_code == PYTEST_NO_TESTS and report is not None and not report.tests:
         return "failed", "no tests were collected"
     if outcome.exit_code == 0 and not (report and report.failing):

@@ -44,6 +44,8 @@ TEST_UID = 10001
 JUNIT_PATH = f"{PROJECT_DIR}/.oxzep7-junit.xml"
 FREEZE_PATH = "/etc/oxzep7/freeze.txt"
 PIDS_LIMIT = 1024
+SIGKILL_EXIT = 128 + 9  # what sh reports for a child killed by SIGKILL (the OOM killer's)
+OOM_EVENT_GRACE = 2.0  # seconds
 # tmpfs mounts are noexec unless told otherwise; suites run helpers they write to /tmp.
 TMPFS = {
     "/tmp": "rw,exec,nosuid,nodev,mode=1777",
@@ -141,8 +143,7 @@ def _run(container: Container, spec: TestRun) -> Outcome:
     container.start()
     exit_code, timed_out = _wait(container, spec.options.timeout)
     duration = time.monotonic() - started
-    container.reload()
-    oom_killed = bool(container.attrs.get("State", {}).get("OOMKilled"))
+    oom_killed = _oom_killed(container, exit_code == SIGKILL_EXIT and not timed_out)
     log = container.logs(stdout=True, stderr=True).decode("utf-8", errors="replace")
     if timed_out:
         log += f"\n[oxzep7] killed after the {spec.options.timeout} s timeout\n"
@@ -157,6 +158,20 @@ def _run(container: Container, spec: TestRun) -> Outcome:
         freeze=_decode(read_file(container, FREEZE_PATH)),
         oom_killed=oom_killed,
     )
+
+
+def _oom_killed(container: Container, likely: bool) -> bool:
+    """Whether the kernel killed the suite for exceeding the memory limit. The engine
+    learns it from an event that can arrive just after the exit one, so a SIGKILL exit
+    (how an OOM kill looks) gets a moment for the flag to appear."""
+    deadline = time.monotonic() + (OOM_EVENT_GRACE if likely else 0)
+    while True:
+        container.reload()
+        if container.attrs.get("State", {}).get("OOMKilled"):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
 
 
 def _wait(container: Container, timeout: int) -> tuple[int | None, bool]:

@@ -103,3 +103,13 @@ class _NoContainers:
         @staticmethod
         def list(**_: object) -> list:
             return []
+
+
+def test_a_sigkill_the_engine_did_not_explain_is_still_not_a_bare_failure():
+    outcome = container.Outcome(
+        exit_code=137, timed_out=False, duration=1.0, junit_xml=None, freeze=None
+    )
+    status, message = cellrun._judge(outcome, None, PLAN.run)
+    assert status == "error"
+    assert message.startswith("killed by SIGKILL (exit 137), probably out of memory")
+    assert "run.memory is 64m" in message
