@@ -24,6 +24,7 @@ from typing import Any
 
 import docker
 import docker.errors
+import requests.exceptions
 
 from orchestrator import LABEL_PREFIX, console, verdict
 from orchestrator.build import engine
@@ -73,7 +74,9 @@ def execute(request: RunRequest) -> int:
     cannot be written (a full disk), after keeping every finished result."""
     client = engine.connect()
     active = _resume(request, client) if request.resume else _fresh(request, client)
-    with _write_errors(active.run), _terminate_as_interrupt():
+    # Innermost first: a Docker connection error is the daemon's, not the disk's
+    # (requests' exceptions are OSErrors too).
+    with _write_errors(active.run), engine.lost_daemon_check(client), _terminate_as_interrupt():
         return _execute(active)
 
 
@@ -197,6 +200,8 @@ def _write_errors(run: rundir.RunDir) -> Iterator[None]:
     with one clear line; what was written before is complete (writes are atomic)."""
     try:
         yield
+    except requests.exceptions.RequestException:
+        raise
     except OSError as exc:
         where = f"{run.path} ({exc.filename})" if exc.filename else str(run.path)
         full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
@@ -371,6 +376,6 @@ def _remove_containers(client: docker.DockerClient, run_id: str) -> None:
             all=True, filters={"label": f"{LABEL_PREFIX}.run={run_id}"}
         )
         for container in leftovers:
-            container.remove(force=True)
-    except docker.errors.DockerException:
-        pass
+            container.remove(v=True, force=True)
+    except (docker.errors.DockerException, requests.exceptions.RequestException):
+        pass  # the daemon is gone: a resume removes them (they carry the run's label)
