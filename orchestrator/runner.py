@@ -44,6 +44,7 @@ POLL_SECONDS = 0.5
 DAEMON_CHECK_SECONDS = 2  # how often the daemon is pinged while cells run
 HEARTBEAT_SECONDS = 60  # a line at least this often while cells run, for CI logs
 NOX_NOXFILE_ERROR = 2
+NOX_REPORT_PARTIAL = ".nox-report.json.partial"  # renamed to nox-report.json once whole
 
 
 @dataclass(frozen=True)
@@ -149,10 +150,25 @@ def _run_cells(active: _Active) -> str:
         return "interrupted"
     finally:
         _remove_containers(active.client, active.run.run_id)
+        _keep_nox_report(active.run)
     if ending == "lost":
         _cut_short(nox, active.run, watcher)
         return "lost"
     return "noxfile" if nox.returncode == NOX_NOXFILE_ERROR else "done"
+
+
+def _keep_nox_report(run: rundir.RunDir) -> None:
+    """nox writes its report in place; it becomes nox-report.json only if whole (a full
+    disk or a killed nox leaves half of one), so the run directory has no torn file."""
+    partial = run.path / NOX_REPORT_PARTIAL
+    try:
+        json.loads(partial.read_text())
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError):
+        partial.unlink(missing_ok=True)
+        return
+    partial.replace(run.path / "nox-report.json")
 
 
 def _cut_short(nox: subprocess.Popen, run: rundir.RunDir, watcher: _Watcher) -> None:
@@ -247,7 +263,7 @@ def _start_nox(
         "-j",
         str(jobs),
         "--report",
-        str(run.path / "nox-report.json"),
+        str(run.path / NOX_REPORT_PARTIAL),
         "--no-stop-on-first-error",
         "-s",
         *session_names,

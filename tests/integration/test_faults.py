@@ -289,9 +289,11 @@ def _check_whole_files(runs: Path) -> None:
     run_dir = (runs / "latest").resolve()
     names = [p.relative_to(run_dir) for p in run_dir.rglob("*") if p.is_file()]
     assert [n for n in names if n.name.startswith(".") and ".json." in n.name] == []
-    for name in names:
-        if name.suffix == ".json":
+    for name in (n for n in names if n.suffix == ".json"):
+        try:
             json.loads((run_dir / name).read_text())
+        except ValueError as exc:
+            raise AssertionError(f"{name} is not whole: {exc}") from None
     assert (run_dir / "plan.json").is_file()
 
 
