@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="run only this cell (repeatable); see 'oxzep7 plan'",
     )
+    run.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="finish an earlier run (interrupted, or the Docker daemon went away): run "
+        "only its cells that did not finish, with its plan.json, into the same directory",
+    )
     run.set_defaults(func=cmd_run)
 
     base = commands.add_parser(
@@ -188,7 +195,7 @@ def _baseline_line(plan: Plan) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    plan = _plan(args)
+    plan = _resumed_plan(args) if args.resume else _plan(args)
     pruned = {p.cell.id: p.reason for p in plan.pruned}
     for cell_id in args.cell:
         if cell_id in pruned:
@@ -196,9 +203,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         if cell_id not in {cell.id for cell in plan.cells}:
             raise ConfigError(f"no cell {cell_id!r} in the plan; see 'oxzep7 plan'")
     request = runner.RunRequest(
-        plan=plan, runs_root=args.runs_dir, jobs=args.jobs or plan.run.jobs, only=tuple(args.cell)
+        plan=plan,
+        runs_root=args.runs_dir,
+        jobs=args.jobs or plan.run.jobs,
+        only=tuple(args.cell),
+        resume=args.resume,
     )
     return runner.execute(request)
+
+
+def _resumed_plan(args: argparse.Namespace) -> Plan:
+    """The plan an earlier run recorded: a resumed run does exactly what it set out to."""
+    if args.matrix is not None or args.frozen is not None:
+        raise ConfigError(
+            "--resume RUN_DIR takes its plan from RUN_DIR; give no MATRIX or --frozen"
+        )
+    return resolve.load_frozen(args.resume / "plan.json")
 
 
 def cmd_bases(args: argparse.Namespace) -> int:

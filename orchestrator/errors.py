@@ -19,6 +19,7 @@ EXIT_BASE_IMAGE = 4
 EXIT_RUN = 5
 EXIT_INDEX = 6
 EXIT_DAMAGED = 7
+EXIT_DOCKER_LOST = 8
 EXIT_INTERRUPTED = 130
 
 # What each code means, in the order --help (and the README) list them.
@@ -28,11 +29,15 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_CONFIG, "the matrix file or the command line is wrong"),
     (EXIT_DOCKER, "the Docker daemon cannot be reached"),
     (EXIT_BASE_IMAGE, "a base image could not be built"),
-    (EXIT_RUN, "the run itself could not proceed"),
+    (EXIT_RUN, "the run itself could not proceed (e.g. its disk is full)"),
     (EXIT_INDEX, "the package index could not answer"),
     (EXIT_DAMAGED, "a run directory or results file is damaged or unreadable"),
+    (EXIT_DOCKER_LOST, "the Docker daemon went away mid-run (finished cells are kept; --resume)"),
     (EXIT_INTERRUPTED, "interrupted (finished results are kept)"),
 )
+
+# How the message of a cell cut short by the daemon's disappearance begins.
+DOCKER_LOST = "the Docker daemon went away"
 
 
 class Oxzep7Error(Exception):
@@ -75,6 +80,17 @@ class DockerUnavailableError(Oxzep7Error):
     """The Docker daemon cannot be reached."""
 
     exit_code = EXIT_DOCKER
+
+
+class DockerLostError(Oxzep7Error):
+    """The Docker daemon went away while the run was using it. Finished cells are kept;
+    ``oxzep7 run --resume RUN_DIR`` runs the others once it is back. Cells it cut short
+    carry this message (see DOCKER_LOST), which is how a resume knows to run them again."""
+
+    exit_code = EXIT_DOCKER_LOST
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{DOCKER_LOST}: {reason}")
 
 
 class BaseImageError(Oxzep7Error):
