@@ -342,7 +342,7 @@ class _Watcher:
             if cell_id in self.cells_waiting:
                 self.cells_waiting.remove(cell_id)
             self.cells_done += 1
-            console.progress(self.cells_done, self.total, _progress_text(result))
+            console.progress(self.cells_done, self.total, terminal.progress_line(result))
             self.last_line = time.monotonic()
 
     def _heartbeat(self) -> None:
@@ -355,18 +355,6 @@ class _Watcher:
 def _age(seconds: float) -> str:
     minutes, seconds = divmod(int(seconds), 60)
     return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
-
-
-def _progress_text(result: CellResult) -> str:
-    counts = result.counts
-    text = (
-        f"{result.cell.id}: {console.styled(result.status)} "
-        f"({counts.passed} passed, {counts.failed + counts.errors} failed, "
-        f"{counts.skipped} skipped) in {result.duration:.1f}s"
-    )
-    if result.status in ("error", "timeout") and result.message:
-        text += f" — {console.first_line(result.message, 100)}"
-    return text
 
 
 def _stop(nox: subprocess.Popen) -> None:
