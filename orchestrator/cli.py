@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -171,7 +172,19 @@ def cmd_plan(args: argparse.Namespace) -> int:
     else:
         console.lines(console.resolved_lines(plan))
         console.out.print(console.plan_table(plan))
+        console.lines([_baseline_line(plan)])
     return 0
+
+
+def _baseline_line(plan: Plan) -> str:
+    """Which cell is the baseline, and which of its values the planner chose."""
+    cell = plan.baseline
+    if cell is None:
+        return "no baseline cell"
+    if not plan.baseline_defaults:
+        return f"baseline: {cell.id}"
+    chosen = ", ".join(f"{axis} {cell.axes[axis]}" for axis in plan.baseline_defaults)
+    return f"baseline: {cell.id} ({chosen}: the lowest of each axis; set 'baseline:' to choose)"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -194,6 +207,7 @@ def cmd_bases(args: argparse.Namespace) -> int:
     env = environment.from_host()
     log_dir = DEFAULT_ROOT.parent / "bases"
     for python in plan.pythons:
+        started = time.monotonic()
         base = bases.ensure_base(
             client,
             plan.image_family,
@@ -203,7 +217,8 @@ def cmd_bases(args: argparse.Namespace) -> int:
             refresh=args.refresh,
             say=lambda m: console.out.print(f"  {m}"),
         )
-        console.out.print(f"py{python}: {'built' if base.built else 'present'} {base.tag}")
+        took = f" in {time.monotonic() - started:.0f} s" if base.built else ""
+        console.out.print(f"py{python}: {'built' if base.built else 'present'} {base.tag}{took}")
     return 0
 
 

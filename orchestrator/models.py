@@ -57,6 +57,38 @@ class Project:
     path: Path
     install: str = "."
     test: str = "python -m pytest -q"
+    # Test-only needs, named as tox and nox users know them. They are installed in the
+    # dependency layer under the cell's constraints, never as axes.
+    deps: tuple[str, ...] = ()  # PEP 508 requirements (tox: deps)
+    dependency_groups: tuple[str, ...] = ()  # PEP 735 groups of the project's pyproject.toml
+    requirements: tuple[str, ...] = ()  # requirements files, relative to ``path``
+    env: Mapping[str, str] = field(default_factory=dict)  # for the build and the tests
+    system_packages: tuple[str, ...] = ()  # Debian packages, for builds that compile
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "install": self.install,
+            "test": self.test,
+            "deps": list(self.deps),
+            "dependency_groups": list(self.dependency_groups),
+            "requirements": list(self.requirements),
+            "env": dict(self.env),
+            "system_packages": list(self.system_packages),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Project:
+        return cls(
+            path=Path(data["path"]),
+            install=data["install"],
+            test=data["test"],
+            deps=tuple(data.get("deps", ())),
+            dependency_groups=tuple(data.get("dependency_groups", ())),
+            requirements=tuple(data.get("requirements", ())),
+            env=dict(data.get("env", {})),
+            system_packages=tuple(data.get("system_packages", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -146,6 +178,8 @@ class Plan:
     pruned: tuple[Pruned, ...] = ()
     # What each axis resolved to, e.g. {"django": ("4.2.16", "5.0.9")}; for the plan display.
     resolved: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Axes the matrix's baseline left out, filled with their lowest value by the planner.
+    baseline_defaults: tuple[str, ...] = ()
 
     @property
     def baseline(self) -> Cell | None:
@@ -167,32 +201,30 @@ class Plan:
             "schema": "oxzep7.plan/1",
             "name": self.name,
             "matrix_path": str(self.matrix_path),
-            "project": {
-                "path": str(self.project.path),
-                "install": self.project.install,
-                "test": self.project.test,
-            },
+            "project": self.project.to_dict(),
             "image_family": self.image_family,
             "constraints": list(self.constraints),
             "run": asdict(self.run),
             "cells": [cell.to_dict() for cell in self.cells],
             "pruned": [p.to_dict() for p in self.pruned],
             "resolved": {axis: list(values) for axis, values in self.resolved.items()},
+            "baseline_defaults": list(self.baseline_defaults),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Plan:
-        project = data["project"]
+        project = Project.from_dict(data["project"])
         return cls(
             name=data["name"],
             matrix_path=Path(data["matrix_path"]),
-            project=Project(Path(project["path"]), project["install"], project["test"]),
+            project=project,
             image_family=data["image_family"],
             constraints=tuple(data["constraints"]),
             run=_run_options(data["run"]),
             cells=tuple(Cell.from_dict(cell) for cell in data["cells"]),
             pruned=tuple(Pruned.from_dict(p) for p in data.get("pruned", ())),
             resolved={axis: tuple(v) for axis, v in data.get("resolved", {}).items()},
+            baseline_defaults=tuple(data.get("baseline_defaults", ())),
         )
 
 

@@ -1,17 +1,21 @@
-"""The image of one cell: FROM its interpreter base, its pinned dependency set,
-then the project as the last layer (editing the project does not reinstall the
-dependencies)."""
+"""The image of one cell: FROM its interpreter base, the project's environment and
+system packages, its pinned dependency set with the tests' needs, then the project as
+the last layer (editing the project does not reinstall the dependencies)."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import docker
 
-from orchestrator.build import images, templates
+from orchestrator.build import images, project, rootfs, templates
 from orchestrator.environment import BuildEnvironment
 from orchestrator.models import Cell, Plan
+from orchestrator.plan import testdeps
 
 CELL_REPO = "oxzep7/cell"
 
@@ -23,21 +27,34 @@ class CellImage:
     built: bool
 
 
-def context_for(plan: Plan, cell: Cell, base_tag: str) -> images.BuildContext:
+@dataclass(frozen=True)
+class ProjectSource:
+    """The project as cells get it: its tree, and the sdist built on the host when its
+    version comes from git."""
+
+    tree: project.Tree
+    sdist: Path | None = None
+
+
+def context_for(
+    plan: Plan, cell: Cell, base_tag: str, source: ProjectSource
+) -> images.BuildContext:
     """The build context of ``cell``: rendered Dockerfile, pins, constraints, project."""
-    requirements = templates.cell_requirements(cell)
-    constraints = requirements + list(plan.constraints)
+    pins = templates.cell_requirements(cell)
+    requirements = pins + [r for r in testdeps.test_requirements(plan.project) if r not in pins]
+    constraints = pins + list(plan.constraints)
+    sdist = source.sdist
     dockerfile = templates.render_cell(
-        cell, base_image=base_tag, install=plan.project.install, requirements=requirements
+        cell,
+        base_image=base_tag,
+        project=plan.project,
+        requirements=requirements,
+        sdist=sdist.name if sdist else None,
     )
-    return images.BuildContext(
-        dockerfile=dockerfile,
-        files={
-            "requirements.txt": _lines(requirements),
-            "constraints.txt": _lines(constraints),
-            **images.project_files(plan.project.path),
-        },
-    )
+    files = {"requirements.txt": _lines(requirements), "constraints.txt": _lines(constraints)}
+    if sdist is not None:
+        files[f"sdist/{sdist.name}"] = sdist.read_bytes()
+    return images.BuildContext(dockerfile=dockerfile, files=files, trees={"project/": source.tree})
 
 
 def ensure_cell_image(
@@ -51,7 +68,8 @@ def ensure_cell_image(
     run_id: str,
 ) -> CellImage:
     """Build the cell's image unless an identical one exists. Raises images.BuildFailed."""
-    context = context_for(plan, cell, base_tag)
+    source = project_source(plan.project.path, tuple(sorted(plan.project.env.items())))
+    context = context_for(plan, cell, base_tag, source)
     tag = f"{CELL_REPO}:{cell.id}-{context.digest(env.fingerprint())}"
     image_id, built = images.ensure(
         client,
@@ -62,6 +80,33 @@ def ensure_cell_image(
         buildargs=env.buildargs,
     )
     return CellImage(tag, image_id, built)
+
+
+@cache
+def project_source(root: Path, env: tuple[tuple[str, str], ...] = ()) -> ProjectSource:
+    """The project's tree, plus its sdist when the version comes from git (built once
+    per content, kept in the cache and shared by every cell and run)."""
+    tree = project.tree(root)
+    if not project.version_from_git(root):
+        return ProjectSource(tree)
+    folder = rootfs.lock_dir() / "sdists" / tree.digest()[:24]
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel cells wait for one build
+        built = sorted(folder.glob("*.tar.gz"))
+        if len(built) != 1:
+            try:
+                built = [
+                    project.build_sdist(
+                        root, folder, folder / "build.log", {**os.environ, **dict(env)}
+                    )
+                ]
+            except project.SdistFailed as exc:
+                raise images.BuildFailed(
+                    f"building the project's sdist on the host failed (see {folder / 'build.log'})",
+                    str(exc),
+                ) from None
+    return ProjectSource(tree, built[0])
 
 
 def _lines(items: list[str]) -> bytes:

@@ -10,39 +10,23 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import tarfile
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any, TextIO
 
 import docker
 import docker.errors
 import requests.exceptions
 
 from orchestrator import LABEL_PREFIX
+from orchestrator.build import project
 
-# Never shipped into a cell image: VCS data, caches, virtualenvs, our own runs.
-PROJECT_EXCLUDES = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".oxzep7",
-        ".nox",
-        ".tox",
-        ".venv",
-        "venv",
-        "__pycache__",
-        ".pytest_cache",
-        ".mypy_cache",
-        ".ruff_cache",
-        "node_modules",
-        "build",
-        "dist",
-    }
-)
+SPOOL_BYTES = 8 << 20  # a build context larger than this goes to a temp file
 BUILD_TIMEOUT = 3600  # seconds; the classic builder has no timeout of its own
 
 
@@ -56,40 +40,50 @@ class BuildFailed(Exception):
 
 @dataclass(frozen=True)
 class BuildContext:
-    """A Dockerfile and the files beside it, hashed into a stable tag."""
+    """A Dockerfile, small generated files beside it, and file trees (the project) under
+    a prefix, hashed into a stable tag and streamed to the engine as a tar."""
 
     dockerfile: str
     files: Mapping[str, bytes] = field(default_factory=dict)
+    trees: Mapping[str, project.Tree] = field(default_factory=dict)  # prefix -> tree
 
     def digest(self, *extra: str) -> str:
         h = hashlib.sha256(self.dockerfile.encode())
         for name in sorted(self.files):
             h.update(b"\0" + name.encode() + b"\0" + hashlib.sha256(self.files[name]).digest())
+        for prefix in sorted(self.trees):
+            h.update(b"\0" + prefix.encode() + b"\0" + self.trees[prefix].digest().encode())
         for item in extra:
             h.update(b"\0" + item.encode())
         return h.hexdigest()[:16]
 
-    def tar(self) -> io.BytesIO:
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w") as archive:
+    def tar(self) -> IO[bytes]:
+        """The context as a tar, spooled to disk past a few MiB rather than held in memory."""
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - the caller reads it
+        with tarfile.open(fileobj=spool, mode="w") as archive:
             for name, data in {"Dockerfile": self.dockerfile.encode(), **self.files}.items():
                 info = tarfile.TarInfo(name)
-                info.size, info.mode, info.mtime = len(data), 0o644, 0
+                info.size, info.mode, info.mtime = len(data), 0o644, project.MIN_MTIME
                 archive.addfile(info, io.BytesIO(data))
-        buffer.seek(0)
-        return buffer
+            for prefix, files in self.trees.items():
+                _add_tree(archive, prefix, files)
+        spool.seek(0)
+        return spool
 
 
-def project_files(root: Path, prefix: str = "project/") -> dict[str, bytes]:
-    """The project's files for the build context, minus caches and VCS data."""
-    files: dict[str, bytes] = {}
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part in PROJECT_EXCLUDES or part.endswith(".egg-info") for part in rel.parts):
+def _add_tree(archive: tarfile.TarFile, prefix: str, files: project.Tree) -> None:
+    for entry in files.entries:
+        path = files.root / entry.path
+        info = tarfile.TarInfo(prefix + entry.path)
+        info.mode = entry.mode
+        info.mtime = project.clamp_mtime(path.lstat().st_mtime)
+        if entry.link is not None:
+            info.type, info.linkname = tarfile.SYMTYPE, entry.link
+            archive.addfile(info)
             continue
-        if path.is_file() and not path.is_symlink():
-            files[prefix + rel.as_posix()] = path.read_bytes()
-    return files
+        with path.open("rb") as handle:
+            info.size = os.fstat(handle.fileno()).st_size
+            archive.addfile(info, handle)
 
 
 def labels(kind: str, **values: str) -> dict[str, str]:
@@ -166,7 +160,7 @@ def _build(
     return image_id
 
 
-def _consume(stream: Iterable[dict], log: TextIO, deadline: float) -> str | None:
+def _consume(stream: Iterable[dict[str, Any]], log: TextIO, deadline: float) -> str | None:
     """Write the build stream to ``log``; raise BuildFailed on an error or timeout."""
     image_id = None
     try:

@@ -23,6 +23,11 @@ from orchestrator.build import images
 from orchestrator.errors import BaseImageError
 
 ROOTFS_REPO = "oxzep7/debian"
+SCRIPTS_DIR = Path("/usr/share/debootstrap/scripts")
+# A debootstrap older than a suite has no script for it (Debian 12's 1.0.128 knows
+# no forky). Every Debian suite since bullseye bootstraps the same way as sid, which
+# is what newer debootstraps link those names to.
+FALLBACK_SCRIPT = "sid"
 SLIM_PATHS = (
     "var/lib/apt/lists",
     "var/cache/apt",
@@ -78,11 +83,18 @@ def _check_tools() -> None:
         )
 
 
+def script_for(suite: str, scripts_dir: Path = SCRIPTS_DIR) -> list[str]:
+    """The explicit script argument debootstrap needs for ``suite``, if any."""
+    if (scripts_dir / suite).exists() or not (scripts_dir / FALLBACK_SCRIPT).exists():
+        return []
+    return [str(scripts_dir / FALLBACK_SCRIPT)]
+
+
 def _build(client: docker.DockerClient, suite: str, mirror: str, tag: str, log_path: Path) -> str:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"oxzep7-{suite}-") as tmp, log_path.open("w") as log:
         root = Path(tmp) / "root"
-        cmd = ["debootstrap", "--variant=minbase", suite, str(root), mirror]
+        cmd = ["debootstrap", "--variant=minbase", suite, str(root), mirror, *script_for(suite)]
         log.write("$ " + " ".join(cmd) + "\n")
         log.flush()
         done = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)

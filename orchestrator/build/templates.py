@@ -14,16 +14,19 @@ from pathlib import Path
 
 import jinja2
 
-from orchestrator.plan import versions
 from orchestrator.environment import INDEX_VARS
 from orchestrator.errors import ConfigError
-from orchestrator.plan.interpreters import Interpreter
-from orchestrator.models import Cell
+from orchestrator.models import Cell, Project
+from orchestrator.plan import versions
+from orchestrator.plan.interpreters import DebianInterpreter, Interpreter
 
 # Conservative shapes for everything that is interpolated into a Dockerfile.
 _IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$")
 _WORD = re.compile(r"^[a-z0-9][a-z0-9.+-]*$")
 _CELL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DEBIAN_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?$")
+_SDIST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*\.tar\.gz$")
 
 
 def templates_dir() -> Path:
@@ -55,7 +58,7 @@ def _check(pattern: re.Pattern[str], value: str | None, what: str) -> str:
 def render_base(interpreter: Interpreter, *, rootfs_image: str | None, ca_bundle: bool) -> str:
     """The interpreter base image's Dockerfile for ``interpreter``'s family."""
     versions.python_version(interpreter.version)
-    if interpreter.family == "debian":
+    if isinstance(interpreter, DebianInterpreter):
         _check(_IMAGE, rootfs_image, "image name")
         _check(_WORD, interpreter.suite, "Debian suite")
         _check(_WORD, interpreter.package, "Debian package name")
@@ -70,22 +73,50 @@ def render_base(interpreter: Interpreter, *, rootfs_image: str | None, ca_bundle
     )
 
 
-def render_cell(cell: Cell, *, base_image: str, install: str, requirements: list[str]) -> str:
-    """The cell image's Dockerfile: FROM the base, dependencies, then the project."""
+def render_cell(
+    cell: Cell,
+    *,
+    base_image: str,
+    project: Project,
+    requirements: list[str],
+    sdist: str | None = None,
+) -> str:
+    """The cell image's Dockerfile: FROM the base, the project's environment and system
+    packages, the dependency set, then the project (from its tree, or from the ``sdist``
+    file built on the host when its version comes from git)."""
     _check(_CELL_ID, cell.id, "cell id")
     _check(_IMAGE, base_image, "image name")
-    _check(versions.INSTALL_TARGET, install, "install target (use '.' or '.[extra,...]')")
+    _check(versions.INSTALL_TARGET, project.install, "install target (use '.' or '.[extra,...]')")
+    for name in project.env:
+        _check(_ENV_NAME, name, "environment variable name")
+    for package in project.system_packages:
+        _check(_DEBIAN_PACKAGE, package, "Debian package name")
+    extras = project.install[1:]
+    target = "." + extras
+    if sdist is not None:
+        target = f"/etc/oxzep7/sdist/{_check(_SDIST, sdist, 'sdist file name')}{extras}"
     return (
         _env()
         .get_template("cell.Dockerfile.j2")
         .render(
             cell=cell,
             base_image=base_image,
-            install_target=install,
+            install_target=target,
+            sdist=sdist,
             requirements=requirements,
+            env={name: env_value(value) for name, value in project.env.items()},
+            system_packages=project.system_packages,
             index_vars=INDEX_VARS,
         )
     )
+
+
+def env_value(value: str) -> str:
+    """``value`` as a double-quoted Dockerfile word: quotes, backslashes and ``$`` (which
+    the Dockerfile would expand) escaped; one printable line only."""
+    if not value.isprintable():
+        raise ConfigError(f"refusing to put {value!r} into a Dockerfile: not one printable line")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
 
 
 def cell_requirements(cell: Cell) -> list[str]:

@@ -2,8 +2,10 @@
 
 Order of operations follows GitHub Actions' ``strategy.matrix``: the cartesian
 product of the axes, then ``exclude``, then ``include``; then the baseline is
-added if nothing else produced it. Cell ids are stable and readable
-(``py3.13-click8.1.8``) because they name nox sessions, images and folders.
+added if nothing else produced it. A baseline that leaves an axis out takes that
+axis's lowest value: the oldest combination is the usual "what runs today". Cell
+ids are stable and readable (``py3.13-click8.1.8``) because they name nox sessions,
+images and folders.
 """
 
 from __future__ import annotations
@@ -75,7 +77,12 @@ def make_cell(combo: Mapping[str, str], *, baseline: bool = False) -> Cell:
 def plan(matrix: Matrix) -> Plan:
     """The Plan for ``matrix``: unique cells, the baseline marked and always present."""
     combos = expand(matrix.axes, matrix.exclude, matrix.include)
-    baseline = make_cell(_ordered(matrix.baseline, matrix.axes), baseline=True)
+    defaults = {
+        name: min(values, key=versions.sort_key)
+        for name, values in matrix.axes.items()
+        if name not in matrix.baseline
+    }
+    baseline = make_cell(_ordered({**matrix.baseline, **defaults}, matrix.axes), baseline=True)
     cells: dict[str, Cell] = {}
     for combo in combos:
         if "python" not in combo:
@@ -99,6 +106,7 @@ def plan(matrix: Matrix) -> Plan:
         constraints=matrix.constraints,
         run=matrix.run,
         cells=tuple(cells.values()),
+        baseline_defaults=tuple(defaults),
     )
 
 

@@ -23,7 +23,7 @@ import math
 import re
 import urllib.parse
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,7 +32,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from orchestrator.errors import ConfigError
 from orchestrator.models import Matrix, Project, RunOptions
-from orchestrator.plan import interpreters, selectors, versions
+from orchestrator.plan import interpreters, selectors, testdeps, versions
 from orchestrator.plan.selectors import Selector
 
 # The keys each level of a matrix file accepts (dependency axes are free-form).
@@ -48,8 +48,17 @@ TOP_KEYS = (
     "run",
     "index",
 )
-TOP_REQUIRED = ("name", "project", "baseline", "axes")
-PROJECT_KEYS = ("path", "install", "test")
+TOP_REQUIRED = ("name", "project", "axes")
+PROJECT_KEYS = (
+    "path",
+    "install",
+    "test",
+    "deps",
+    "dependency_groups",
+    "requirements",
+    "env",
+    "system_packages",
+)
 IMAGE_KEYS = ("family",)
 RUN_KEYS = ("jobs", "timeout", "network", "memory", "cpus", "retries", "priority")
 SELECTOR_KEYS = ("range", "pick", "prereleases")
@@ -533,7 +542,7 @@ def _matrix(top: _Field, source: Path) -> Matrix:
         source=source,
         project=_project(entries["project"], source.parent),
         axes=axes,
-        baseline=_axis_map(entries["baseline"], axes, family, required=(PYTHON_AXIS,)),
+        baseline=_baseline(entries.get("baseline"), axes, family),
         constraints=tuple(_requirement(item) for item in _items(entries.get("constraints"))),
         include=tuple(_axis_map(item, axes, family) for item in _items(entries.get("include"))),
         exclude=tuple(_axis_map(item, axes, family) for item in _items(entries.get("exclude"))),
@@ -547,10 +556,59 @@ def _project(field: _Field, base: Path) -> Project:
     entries = _mapping(field, PROJECT_KEYS, ("path",))
     path = _directory(entries["path"], base)
     options = {key: _PROJECT_OPTIONS[key](entry) for key, entry in entries.items() if key != "path"}
-    return Project(path, **options)
+    project = Project(path, **options)
+    try:  # the files named must exist and parse now, not in the middle of a run
+        testdeps.test_requirements(project)
+    except testdeps.ProjectFileError as exc:
+        culprit = entries.get("requirements") or entries.get("dependency_groups") or field
+        culprit.fail(str(exc))
+    return project
 
 
-_PROJECT_OPTIONS: dict[str, Callable[[_Field], Any]] = {"install": _install, "test": _string}
+def _env(field: _Field) -> dict[str, str]:
+    """Environment variables: names as a shell knows them, values one printable line
+    (numbers and booleans as YAML wrote them, since environments hold text)."""
+    env: dict[str, str] = {}
+    for name, entry in _entries(field).items():
+        if not _ENV_NAME.fullmatch(name):
+            entry.fail_key(f"{name!r} is not an environment variable name")
+        if isinstance(entry.value, (bool, int, float)) and entry.text:
+            entry = replace(entry, value=entry.text)
+        env[name] = _string(entry)
+    return env
+
+
+def _debian_package(field: _Field) -> str:
+    text = _string(field)
+    if not _DEBIAN_PACKAGE.fullmatch(text):
+        field.fail(f"{text!r} is not a Debian package name")
+    return text
+
+
+def _strings(parse: Callable[[_Field], str]) -> Callable[[_Field], tuple[str, ...]]:
+    """A list option whose items ``parse`` checks, duplicates dropped."""
+    return lambda field: tuple(dict.fromkeys(parse(item) for item in _items(field)))
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?")
+_GROUP_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+_PROJECT_OPTIONS: dict[str, Callable[[_Field], Any]] = {
+    "install": _install,
+    "test": _string,
+    "deps": _strings(_requirement),
+    "dependency_groups": _strings(lambda item: _matching(item, _GROUP_NAME, "a group name")),
+    "requirements": _strings(_string),
+    "env": _env,
+    "system_packages": _strings(_debian_package),
+}
+
+
+def _matching(field: _Field, pattern: re.Pattern[str], what: str) -> str:
+    text = _string(field)
+    if not pattern.fullmatch(text):
+        field.fail(f"{text!r} is not {what}")
+    return text
 
 
 def _family(field: _Field | None) -> str:
@@ -656,6 +714,14 @@ def _values(
         seen[same] = item.key
         values.append(value)
     return tuple(values)
+
+
+def _baseline(field: _Field | None, axes: Collection[str], family: str) -> dict[str, str]:
+    """The baseline as written; the planner completes the axes it leaves out (with each
+    axis's lowest value), so it may be partial, empty or absent."""
+    if field is None or (isinstance(field.value, _Map) and not field.value):
+        return {}
+    return _axis_map(field, axes, family)
 
 
 def _axis_map(

@@ -139,8 +139,16 @@ def prune(plan: Plan, checker: feasibility.Feasibility, source: Path) -> Plan:
         if reason is None:
             kept.append(cell)
         elif cell.baseline:
+            chosen = (
+                f" (the lowest {', '.join(plan.baseline_defaults)} were chosen for it; "
+                "name a baseline that works under 'baseline:')"
+                if plan.baseline_defaults
+                else ""
+            )
             raise ConfigError(
-                f"the baseline cell {cell.id} cannot work: {reason}", path=source, key="baseline"
+                f"the baseline cell {cell.id} cannot work: {reason}{chosen}",
+                path=source,
+                key="baseline",
             )
         else:
             pruned.append(Pruned(cell, reason))

@@ -106,3 +106,15 @@ def _is_version(value: str) -> bool:
     except InvalidVersion:
         return False
     return True
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)*")
+
+
+def sort_key(value: str) -> Version:
+    """An axis value as a comparable version: itself when it is one, else (a specifier
+    set such as ``>=6,<7`` or ``8.1.*``) the lowest version number it mentions."""
+    try:
+        return Version(value)
+    except InvalidVersion:
+        return min((Version(n) for n in _NUMBER.findall(value)), default=Version("0"))

@@ -80,14 +80,17 @@ def new_run_id(name: str) -> str:
     return f"{time.strftime('%Y%m%d-%H%M%S')}-{slug}"
 
 
-def create(root: Path, plan: Plan, run_id: str | None = None) -> RunDir:
-    """A new run directory under ``root`` holding ``plan.json``; ``root/latest`` points to it."""
+def create(
+    root: Path, plan: Plan, run_id: str | None = None, *, point_latest: bool = True
+) -> RunDir:
+    """A new run directory under ``root`` holding ``plan.json``; ``root/latest`` points to
+    it unless ``point_latest`` is false (sessions started by nox directly are not runs)."""
     run = RunDir(root / (run_id or new_run_id(plan.name)))
     try:
         run.path.mkdir(parents=True, exist_ok=run_id is not None)
         write_json(run.plan_file, plan.to_dict())
         latest = root / "latest"
-        if latest.is_symlink() or not latest.exists():
+        if point_latest and (latest.is_symlink() or not latest.exists()):
             tmp = root / f".latest-{os.getpid()}"
             tmp.unlink(missing_ok=True)
             tmp.symlink_to(run.path.name)

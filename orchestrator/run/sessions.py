@@ -20,8 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import docker
@@ -40,10 +39,24 @@ NO_INDEX_VAR = "OXZEP7_NO_INDEX"  # set: plan from exact pins only, never ask th
 DEFAULT_NOX_RUN_DIR = Path(".oxzep7") / "runs" / "nox"
 
 
-@dataclass(frozen=True)
 class Context:
-    plan: Plan
-    run: rundir.RunDir
+    """The plan the sessions run and the directory their results go to. The directory is
+    made when a session first runs, never when nox merely imports the noxfile: ``nox -l``
+    must not write anything."""
+
+    def __init__(self, plan: Plan, run_path: Path, *, existing: bool = False) -> None:
+        self.plan = plan
+        self._run_path = run_path
+        self._existing = existing
+
+    @cached_property
+    def run(self) -> rundir.RunDir:
+        run = rundir.RunDir(self._run_path)
+        if self._existing or (run.plan_file.exists() and run.load_plan() == self.plan):
+            return run
+        return rundir.create(
+            self._run_path.parent, self.plan, run_id=self._run_path.name, point_latest=False
+        )
 
 
 def base_session_name(python: str) -> str:
@@ -83,8 +96,8 @@ def register(default_matrix: Path | None = None) -> Plan:
 def load_context(default_matrix: Path | None) -> Context:
     if os.environ.get(PLAN_VAR):
         plan_file = Path(os.environ[PLAN_VAR]).resolve()
-        run = rundir.RunDir(Path(os.environ.get(RUN_DIR_VAR) or plan_file.parent).resolve())
-        return Context(rundir.RunDir(plan_file.parent).load_plan(), run)
+        run_path = Path(os.environ.get(RUN_DIR_VAR) or plan_file.parent).resolve()
+        return Context(rundir.RunDir(plan_file.parent).load_plan(), run_path, existing=True)
     matrix_path = os.environ.get(MATRIX_VAR) or default_matrix
     if matrix_path is None:
         raise Oxzep7Error(f"set {PLAN_VAR} or {MATRIX_VAR} to choose what to run")
@@ -92,10 +105,7 @@ def load_context(default_matrix: Path | None) -> Context:
     # `nox -l` and nox's parallel workers re-importing this file stay cheap.
     plan = resolve.plan_matrix(load_matrix(matrix_path), use_index=not os.environ.get(NO_INDEX_VAR))
     run_path = Path(os.environ.get(RUN_DIR_VAR) or DEFAULT_NOX_RUN_DIR).resolve()
-    run = rundir.RunDir(run_path)
-    if not run.plan_file.exists() or run.load_plan() != plan:
-        run = rundir.create(run_path.parent, plan, run_id=run_path.name)
-    return Context(plan, run)
+    return Context(plan, run_path)
 
 
 def describe(cell: Cell) -> str:

@@ -150,8 +150,10 @@ axes: {{python: ["3.11"]}}
     assert "Traceback" not in done.stderr + done.stdout
 
 
-def test_nox_lists_the_example_cells():
+def test_nox_lists_the_example_cells_and_writes_nothing(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("OXZEP7_")}
+    runs = tmp_path / "runs"
+    env["OXZEP7_RUN_DIR"] = str(runs / "nox")
     done = subprocess.run(
         [sys.executable, "-m", "nox", "-l"],
         cwd=ROOT,
@@ -163,6 +165,7 @@ def test_nox_lists_the_example_cells():
     assert done.returncode == 0, done.stderr
     for cell in ("py3.9-click7.1.2", "py3.11-click8.1.8", "py3.13-click8.1.8"):
         assert f"test({cell})" in done.stdout
+    assert not runs.exists(), "listing sessions must not create a run directory"
 
 
 def _containers_of(runs: Path) -> list[str]:

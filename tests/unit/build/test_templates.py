@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 import pytest
-
-from orchestrator.plan import interpreters
 
 from orchestrator.build import templates
 from orchestrator.environment import INDEX_VARS
 from orchestrator.errors import ConfigError
-from orchestrator.models import Cell
+from orchestrator.models import Cell, Project
+from orchestrator.plan import interpreters
 
 ROOTFS = "oxzep7-rootfs:bookworm"
 BASE = "oxzep7-base:debian-3.11-abc123"
@@ -60,8 +61,8 @@ def test_render_base_rejects_a_bad_rootfs_image(debian311, image):
 
 
 def test_render_base_rejects_a_bad_package_name():
-    bad = interpreters.Interpreter(
-        family="debian", version="3.11", suite="bookworm", package="python3.11; id"
+    bad = interpreters.DebianInterpreter(
+        version="3.11", suite="bookworm", package="python3.11; id", glibc="2.36"
     )
     with pytest.raises(ConfigError):
         templates.render_base(bad, rootfs_image=ROOTFS, ca_bundle=False)
@@ -70,7 +71,7 @@ def test_render_base_rejects_a_bad_package_name():
 @pytest.mark.parametrize("requirements", [["click==8.1.8"], []])
 def test_render_cell(requirements):
     text = templates.render_cell(
-        CELL, base_image=BASE, install=".[test]", requirements=requirements
+        CELL, base_image=BASE, project=_project(".[test]"), requirements=requirements
     )
     assert f"FROM {BASE}" in _lines(text)
     assert CELL.id in text
@@ -79,25 +80,29 @@ def test_render_cell(requirements):
     assert installs_requirements is bool(requirements)
 
 
+def _project(install: str, **options: object) -> Project:
+    return Project(Path("project"), install=install, **options)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     "install", [".[test]; rm -rf /", '." && curl x | sh && echo "', "..", "/etc", ".[a b]", "$(id)"]
 )
 def test_render_cell_rejects_a_bad_install_target(install):
     with pytest.raises(ConfigError):
-        templates.render_cell(CELL, base_image=BASE, install=install, requirements=[])
+        templates.render_cell(CELL, base_image=BASE, project=_project(install), requirements=[])
 
 
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"install": ".\n"},
+        {"project": _project(".\n")},
         {"base_image": BASE + "\n"},
         {"cell": Cell(id=CELL.id + "\n", python="3.11", deps={})},
     ],
     ids=["install", "base_image", "cell_id"],
 )
 def test_render_cell_rejects_a_trailing_newline(kwargs):
-    args = {"cell": CELL, "base_image": BASE, "install": ".", "requirements": []} | kwargs
+    args = {"cell": CELL, "base_image": BASE, "project": _project("."), "requirements": []} | kwargs
     with pytest.raises(ConfigError):
         templates.render_cell(**args)
 
@@ -105,14 +110,14 @@ def test_render_cell_rejects_a_trailing_newline(kwargs):
 @pytest.mark.parametrize("image", ["Base:Tag", "base; id", "base:tag && id", "", "base:a:b"])
 def test_render_cell_rejects_a_bad_base_image(image):
     with pytest.raises(ConfigError):
-        templates.render_cell(CELL, base_image=image, install=".", requirements=[])
+        templates.render_cell(CELL, base_image=image, project=_project("."), requirements=[])
 
 
 @pytest.mark.parametrize("cell_id", ["py3.11;id", "$(id)", "-py3.11", "py 3.11", ""])
 def test_render_cell_rejects_a_bad_cell_id(cell_id):
     cell = Cell(id=cell_id, python="3.11", deps={})
     with pytest.raises(ConfigError):
-        templates.render_cell(cell, base_image=BASE, install=".", requirements=[])
+        templates.render_cell(cell, base_image=BASE, project=_project("."), requirements=[])
 
 
 def test_templates_use_strict_undefined():
@@ -130,3 +135,35 @@ def test_cell_requirements():
 def test_cell_requirements_rejects_bad_values(deps):
     with pytest.raises(ConfigError, match=r"py3\.11-x"):
         templates.cell_requirements(Cell(id="py3.11-x", python="3.11", deps=deps))
+
+
+def test_render_cell_sets_env_quoted_for_the_dockerfile():
+    project = _project(".", env={"A": 'say "hi" $HOME \\ now', "B": "1"})
+    text = templates.render_cell(CELL, base_image=BASE, project=project, requirements=[])
+    assert 'ENV A="say \\"hi\\" \\$HOME \\\\ now" B="1"' in _lines(text)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"env": {"A": "x\nRUN id"}}, {"env": {"A B": "x"}}, {"system_packages": ("gcc && id",)}],
+)
+def test_render_cell_refuses_env_and_packages_that_would_escape(options):
+    with pytest.raises(ConfigError):
+        templates.render_cell(
+            CELL, base_image=BASE, project=_project(".", **options), requirements=[]
+        )
+
+
+def test_render_cell_installs_system_packages_before_pip():
+    project = _project(".", system_packages=("gcc", "libffi-dev"))
+    text = templates.render_cell(CELL, base_image=BASE, project=project, requirements=[])
+    assert "apt-get install -y --no-install-recommends gcc libffi-dev" in text
+    assert text.index("apt-get install") < text.index("pip install")
+
+
+def test_render_cell_installs_the_sdist_with_the_extras():
+    text = templates.render_cell(
+        CELL, base_image=BASE, project=_project(".[test]"), requirements=[], sdist="demo-1.0.tar.gz"
+    )
+    assert "COPY sdist/ /etc/oxzep7/sdist/" in _lines(text)
+    assert 'pip install "/etc/oxzep7/sdist/demo-1.0.tar.gz[test]"' in text

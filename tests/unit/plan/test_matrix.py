@@ -271,8 +271,6 @@ MEMORY = "expected a memory size like '512m' or '2g', got"
         ((1,), "2 name"),
         ((2, 3, 4, 5), "1 project"),
         ((3,), "2 project.path"),
-        ((6, 7, 8), "1 baseline"),
-        ((7,), "6 baseline.python"),
         ((9, 10, 11, 12), "1 axes"),
         ((10,), "9 axes.python"),
     ],
@@ -715,3 +713,54 @@ def test_schema_agrees_with_the_validator_on_examples() -> None:
         selecting(("index: https://pypi.example/simple/", "index: pypi.example")),
     ):
         assert list(validator.iter_errors(yaml.safe_load(text))), text
+
+
+# --- Test-only needs in the project section ----------------------------------------------
+
+PROJECT_NEEDS = """\
+name: needs
+project:
+  path: app
+  deps: ["pytest>=8", "mock"]
+  requirements: [requirements-dev.txt]
+  env: {SETUPTOOLS_SCM_PRETEND_VERSION: 1.2, CI: true}
+  system_packages: [gcc, libffi-dev]
+axes: {python: ["3.11"]}
+"""
+
+
+def test_project_needs_load(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "requirements-dev.txt").write_text("hypothesis\n")
+    path = tmp_path / "m.yaml"
+    path.write_text(PROJECT_NEEDS)
+    project = load_matrix(path).project
+    assert project.deps == ("pytest>=8", "mock")
+    assert project.requirements == ("requirements-dev.txt",)
+    assert project.env == {"SETUPTOOLS_SCM_PRETEND_VERSION": "1.2", "CI": "true"}
+    assert project.system_packages == ("gcc", "libffi-dev")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where", "message"),
+    [
+        (
+            "requirements-dev.txt]",
+            "missing.txt]",
+            "5 project.requirements",
+            "missing.txt not found",
+        ),
+        ("CI: true", "1CI: true", "6 project.env.1CI", "'1CI' is not an environment variable name"),
+        ("gcc,", "'gcc; rm -rf /',", "7 project.system_packages[0]", "is not a Debian package"),
+        ('"mock"', '"mock @ http://x/y.whl"', "4 project.deps[1]", "is a URL requirement"),
+    ],
+)
+def test_project_needs_mistakes(tmp_path: Path, old: str, new: str, where: str, message: str):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "requirements-dev.txt").write_text("hypothesis\n")
+    path = tmp_path / "m.yaml"
+    path.write_text(PROJECT_NEEDS.replace(old, new))
+    line, key = where.split(" ", 1)
+    text = str(error(path))
+    assert text.startswith(f"{path}:{line}: {key}: "), text
+    assert message in text

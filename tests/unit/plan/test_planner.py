@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,24 @@ def test_cell_ids_are_safe_for_image_tags(value):
 def test_include_without_python_is_a_config_error_not_a_crash():
     with pytest.raises(ConfigError):
         expand.plan(_matrix(include=[{"click": "9.0"}]))
+
+
+@pytest.mark.parametrize(
+    ("baseline", "expected", "defaults"),
+    [
+        ({}, "py3.12-click8.1.8", ("python", "click")),
+        ({"python": "3.13"}, "py3.13-click8.1.8", ("click",)),
+        ({"click": "8.2.0"}, "py3.12-click8.2.0", ("python",)),
+    ],
+    ids=["none", "python-only", "click-only"],
+)
+def test_a_partial_baseline_takes_each_missing_axis_lowest_value(baseline, expected, defaults):
+    matrix = _matrix(python=("3.13", "3.12"), click=("8.2.0", "8.1.8"))
+    plan = expand.plan(replace(matrix, baseline=baseline))
+    assert _baselines(plan) == [expected]
+    assert plan.baseline_defaults == defaults
+
+
+def test_lowest_compares_versions_not_strings():
+    plan = expand.plan(replace(_matrix(python=("3.9", "3.11"), click=("10.0", "9.1")), baseline={}))
+    assert _baselines(plan) == ["py3.9-click9.1"]

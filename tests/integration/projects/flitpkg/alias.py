@@ -1,0 +1,1 @@
+flitpkg/__init__.py

@@ -1,0 +1,1 @@
+"""A git-versioned package."""
