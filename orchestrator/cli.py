@@ -281,6 +281,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # rich handles a closed stdout itself (exit 1); one handling for all output: below.
+    console.out.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
     try:
         code = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
@@ -299,6 +301,11 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
         return EXIT_BROKEN_PIPE
+
+
+def _broken_pipe() -> None:
+    console.out.quiet = True
+    raise BrokenPipeError
 
 
 if __name__ == "__main__":

@@ -155,8 +155,8 @@ def check_product(matrix: Matrix) -> None:
         raise located_error(
             matrix,
             "axes",
-            f"the axes multiply to {product:,} combinations ({factors}); run.max_cells is "
-            f"{limit:,} (and exclude entries may thin out at most {limit * EXCLUDE_ROOM:,}): "
+            f"the axes multiply to {product:,} combinations ({factors}), more than "
+            f"{limit * EXCLUDE_ROOM:,} (10 x run.max_cells, {limit:,}) before exclude; "
             f"{_WAY_OUT}",
         )
 

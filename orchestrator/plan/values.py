@@ -91,6 +91,10 @@ def requirement(field: Field) -> str:
     """A constraint or test dependency: a PEP 508 requirement (markers allowed, URLs and
     pip options not: a constraints file would pass ``--index-url`` on to pip)."""
     text = string(field, limit=MAX_REQUIREMENT)
+    if text.startswith("-"):
+        field.fail(
+            f"{text[:60]!r} is a pip option, not a requirement (pip options are not accepted)"
+        )
     try:
         parsed = Requirement(text)
     except InvalidRequirement as exc:
