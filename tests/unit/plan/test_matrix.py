@@ -767,3 +767,26 @@ def test_project_needs_mistakes(tmp_path: Path, old: str, new: str, where: str, 
     text = str(error(path))
     assert text.startswith(f"{path}:{line}: {key}: "), text
     assert message in text
+
+
+# --- Where things were written -------------------------------------------------------------
+
+
+def test_lines_of_axis_values_and_entries(tmp_path: Path) -> None:
+    lines = load_matrix(write(tmp_path, VALID)).lines
+    assert lines["axes"] == 9
+    assert (lines["axes.click"], lines["axes.click[1]"], lines["axes.pyyaml[0]"]) == (11, 11, 12)
+    assert (lines["baseline.click"], lines["include[0].click"], lines["exclude[0]"]) == (8, 17, 15)
+    assert lines["constraints[1]"] == 13
+
+
+@pytest.mark.parametrize("name", ["pyhton", "pyton", "pythn", "ptyhon", "Pyhton", "pythons"])
+def test_an_axis_close_to_python_is_a_typo(tmp_path: Path, name: str) -> None:
+    text = edited(("  PyYAML:", f"  {name}:"))
+    err = error(write(tmp_path, text))
+    assert str(err).endswith(f":12: axes.{name}: unknown key {name!r} (did you mean 'python'?)")
+
+
+@pytest.mark.parametrize("name", ["cython", "jython", "pytest", "pyjson", "typing"])
+def test_real_distributions_near_python_stay_axes(name: str) -> None:
+    assert not matrix.near_python(name)

@@ -279,3 +279,39 @@ def test_without_an_index_a_dependency_selector_is_an_error(tmp_path: Path) -> N
         f"{m.source}:6: axes.click: the selector 'latest' needs the package index to choose "
         "versions"
     )
+
+
+# --- Lines of the planner's own errors -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("more", "message"),
+    [
+        (
+            'include:\n  - {python: "3.11", click: "9.9"}\n',
+            ":8: include[0].click: click 9.9 is not on the package index",
+        ),
+        ('constraints: ["pytest==1.0"]\n', ":7: constraints[0]: pytest 1.0 is not on the package"),
+    ],
+)
+def test_entries_the_index_cannot_satisfy_cite_their_line(
+    tmp_path: Path, client: IndexClient, more: str, message: str
+) -> None:
+    m = matrix(tmp_path, CLICK_BY_PYTHON, more=more)
+    assert config_error(m, client).startswith(f"{m.source}{message}")
+
+
+def test_an_infeasible_baseline_cites_the_baseline_line(
+    tmp_path: Path, client: IndexClient
+) -> None:
+    m = matrix(tmp_path, CLICK_BY_PYTHON, '{python: "3.9", click: "8.2.1"}')
+    assert config_error(m, client).startswith(f"{m.source}:3: baseline: the baseline cell")
+
+
+def test_a_frozen_plan_of_an_index_resolution_replays(tmp_path: Path, client: IndexClient) -> None:
+    axes = '  python: ["3.9", "3.11"]\n  click: {range: ">=8.1", pick: all}\n'
+    plan = resolve.resolve(matrix(tmp_path, axes), client)
+    assert plan.pruned and plan.resolved  # pruned cells and resolved versions read back too
+    recorded = tmp_path / "plan.json"
+    recorded.write_text(json.dumps(plan.to_dict()))
+    assert resolve.load_frozen(recorded) == plan
