@@ -9,7 +9,8 @@ project a directory whose test files parse. On top of that, each cell id must be
 and the plan holds no more cells than its ``run.max_cells``.
 
 A problem is one line, ``plan.json: cells[3].python: ...`` (JSON values have no line;
-a syntax error has one), raised as ConfigError.
+a syntax error has one), raised as DamagedResultsError: exit code 7, like any other
+damaged or unreadable run file.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, NoReturn
 
-from orchestrator.errors import ConfigError
+from orchestrator.errors import ConfigError, DamagedResultsError
 from orchestrator.models import Cell, Plan, Pruned
 from orchestrator.plan import expand, fields, values, yamlfile
 from orchestrator.plan.fields import Field, Invalid, LocatedMap
@@ -47,15 +48,14 @@ PRUNED_KEYS = ("cell", "reason")
 
 
 def load(path: str | Path) -> Plan:
-    """The plan recorded in ``path``; any problem is a one-line ConfigError (exit 2)."""
+    """The plan recorded in ``path``; any problem is a one-line DamagedResultsError."""
     source = Path(path)
     try:
         data = parse_json(yamlfile.read_bytes(source, "plan file", MAX_BYTES))
         return plan_from_data(data, source.parent)
-    except Invalid as problem:
-        raise ConfigError(
-            problem.message, path=source, line=problem.line, key=problem.key
-        ) from None
+    except Invalid as problem:  # worded as a matrix file's problems are: file:line: key: ...
+        where = ConfigError(problem.message, path=source, line=problem.line, key=problem.key)
+        raise DamagedResultsError(str(where)) from None
 
 
 def parse_json(raw: bytes) -> Any:

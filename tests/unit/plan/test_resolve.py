@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.errors import EXIT_CONFIG, ConfigError, PackageIndexError
+from orchestrator.errors import EXIT_CONFIG, ConfigError, DamagedResultsError, PackageIndexError
 from orchestrator.models import Matrix, Plan
 from orchestrator.plan import expand, resolve
 from orchestrator.plan.index import IndexClient
@@ -254,8 +254,9 @@ def test_load_frozen_mistakes(tmp_path: Path, content: str | None, message: str)
     path = tmp_path / "plan.json"
     if content is not None:
         path.write_text(content)
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(DamagedResultsError) as caught:
         resolve.load_frozen(path)
+    assert caught.value.exit_code == 7
     assert str(caught.value).startswith(f"{path}{message}")
 
 
