@@ -127,6 +127,7 @@ def _execute(active: _Active) -> int:
     _conclude(run, data)
     _raise_if_lost(run, data, ending)
     if ending == "interrupted":
+        console.err.print(f"interrupted: 'oxzep7 run --resume {run.path}' runs the rest")
         return EXIT_INTERRUPTED
     if ending == "noxfile" and not data.cells:
         raise RunError(f"nox could not load the sessions; see {run.path / 'nox.log'}")
