@@ -10,7 +10,16 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from orchestrator import __version__, console, environment, report, runner, verdict
+from orchestrator import (
+    __version__,
+    cli_nightly,
+    conclude,
+    console,
+    environment,
+    report,
+    runner,
+    verdict,
+)
 from orchestrator.build import bases, engine
 from orchestrator.errors import (
     EXIT_BROKEN_PIPE,
@@ -19,8 +28,10 @@ from orchestrator.errors import (
     ConfigError,
     Oxzep7Error,
 )
+from orchestrator.history import series
 from orchestrator.models import Plan
 from orchestrator.plan import resolve
+from orchestrator.plan.index import choose_url
 from orchestrator.plan.matrix import load_matrix
 from orchestrator.report import terminal
 from orchestrator.run import results
@@ -75,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ID",
-        help="run only this cell (repeatable); see 'oxzep7 plan'",
+        help="run only this cell (repeatable, or comma-separated); see 'oxzep7 plan'",
     )
     run.add_argument(
         "--resume",
@@ -84,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="finish an earlier run (interrupted, or the Docker daemon went away): run "
         "only its cells that did not finish, with its plan.json, into the same directory",
     )
+    cli_nightly.run_arguments(run)
     run.set_defaults(func=cmd_run)
 
     base = commands.add_parser(
@@ -124,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         "editors (yaml-language-server) and CI checks.",
     )
     schema.set_defaults(func=cmd_schema)
+    cli_nightly.add_commands(commands, _plan_arguments)
     return parser
 
 
@@ -153,20 +166,37 @@ def _plan_arguments(parser: argparse.ArgumentParser, *, frozen: bool = False) ->
             metavar="PLAN_JSON",
             help="replay a recorded plan.json (no YAML, no index)",
         )
+        index.add_argument(
+            "--project-dir",
+            type=Path,
+            metavar="DIR",
+            help="with --frozen: the project is in DIR, not where plan.json says (a CI job "
+            "checks it out elsewhere than the job that planned)",
+        )
 
 
 def _plan(args: argparse.Namespace) -> Plan:
     """The plan the command line asks for: replayed, pins only, or resolved on the index."""
+    return _plan_and_index(args)[0]
+
+
+def _plan_and_index(args: argparse.Namespace) -> tuple[Plan, str | None]:
+    """The plan, and the index it was resolved on (None: none was asked)."""
+    if getattr(args, "project_dir", None) and not getattr(args, "frozen", None):
+        raise ConfigError("--project-dir goes with --frozen PLAN_JSON")
+    index = None if args.no_index else choose_url(args.index_url)
     if getattr(args, "frozen", None):
-        return resolve.load_frozen(args.frozen)
+        return resolve.load_frozen(args.frozen, args.project_dir), index
     if args.matrix is None:
         raise ConfigError("give a MATRIX file (or --frozen PLAN_JSON)")
-    return resolve.plan_matrix(
-        load_matrix(args.matrix),
+    matrix = load_matrix(args.matrix)
+    plan = resolve.plan_matrix(
+        matrix,
         index_url=args.index_url,
         offline=args.offline,
         use_index=not args.no_index,
     )
+    return plan, None if args.no_index else choose_url(args.index_url, matrix.index)
 
 
 def _positive(text: str) -> int:
@@ -202,8 +232,12 @@ def _baseline_line(plan: Plan) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    plan = _resumed_plan(args) if args.resume else _plan(args)
+    if args.resume:
+        plan, index = _resumed_plan(args), series.meta(args.resume).get("index")
+    else:
+        plan, index = _plan_and_index(args)
     pruned = {p.cell.id: p.reason for p in plan.pruned}
+    args.cell = [c.strip() for given in args.cell for c in given.split(",") if c.strip()]
     for cell_id in args.cell:
         if cell_id in pruned:
             raise ConfigError(f"cell {cell_id!r} is infeasible: {pruned[cell_id]}")
@@ -215,6 +249,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs or plan.run.jobs,
         only=tuple(args.cell),
         resume=args.resume,
+        engines=tuple(args.engine),
+        rerun=args.rerun,
+        fail_on=args.fail_on,
+        index_url=index,
     )
     return runner.execute(request)
 
@@ -252,10 +290,16 @@ def cmd_bases(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     run = results.load(args.run_dir)
     judgement = verdict.compute(run)
+    folder = args.run_dir.parent if args.run_dir.name == "results.json" else args.run_dir
+    section = conclude.section_for(folder)
+    sections = [section] if section is not None else []
     if args.format == "terminal" and args.output is None:
         terminal.print_terminal(console.out, run, judgement)
+        for item in sections:
+            console.out.print()
+            console.lines(item.text())
         return 0
-    text = report.render(args.format, run, judgement)
+    text = report.render(args.format, run, judgement, sections)
     if args.output is None:
         sys.stdout.write(text)  # every format leaves no control character raw
         return 0

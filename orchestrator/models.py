@@ -294,6 +294,8 @@ class CellResult:
     # The first attempt failed and a retry passed: the pass is flaky. With per-test
     # data, ``flaky_tests`` says which tests; without, the cell as a whole.
     passed_on_retry: bool = False
+    # Reused from an earlier run whose inputs were all the same (orchestrator.run.cache).
+    cached: bool = False
 
     @property
     def outcomes(self) -> dict[str, Outcome]:
@@ -322,6 +324,7 @@ class CellResult:
             "message": self.message,
             "logs": dict(self.logs),
             "passed_on_retry": self.passed_on_retry,
+            "cached": self.cached,
             "cell": self.cell.to_dict(),
         }
 
@@ -348,6 +351,7 @@ class CellResult:
             message=fields.text("message", ""),
             logs=fields.text_map("logs"),
             passed_on_retry=_passed_on_retry(fields, status),
+            cached=fields.flag("cached"),
         )
 
 

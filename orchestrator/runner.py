@@ -1,67 +1,68 @@
 """``oxzep7 run``: plan -> run directory -> nox (one session per cell) -> summary.
 
-nox does the scheduling (``-j``, ``requires=``); this module starts it, turns
-the result files that sessions write into progress lines, and on Ctrl-C stops
-nox, removes this run's containers and keeps every finished result.
+nox does the scheduling (``-j``, ``requires=``); this module starts it (one nox per
+Docker engine, each with the cells that engine got), turns the result files that
+sessions write into progress lines, and on Ctrl-C stops nox, removes this run's
+containers and keeps every finished result. Before nox starts, each cell whose inputs
+are all unchanged since an earlier run reuses that result (``run.cache``); when every
+cell does, nox is not started at all.
 """
 
 from __future__ import annotations
 
 import errno
 import fcntl
-import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from importlib import resources
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import docker
 import docker.errors
 import requests.exceptions
 
-from orchestrator import LABEL_PREFIX, console, verdict
-from orchestrator.build import engine
+from orchestrator import LABEL_PREFIX, console, environment
+from orchestrator.build import engine, images
+from orchestrator.conclude import conclude
 from orchestrator.errors import (
     DOCKER_LOST,
-    EXIT_CELLS_FAILED,
     EXIT_INTERRUPTED,
-    EXIT_OK,
     DamagedResultsError,
     DockerLostError,
     RunError,
 )
-from orchestrator.models import PASSED, Cell, CellResult, Plan
-from orchestrator.report import export, terminal
-from orchestrator.run import results, rundir, sessions
+from orchestrator.history import dates, failon
+from orchestrator.models import Cell, CellResult, Plan
+from orchestrator.plan.index import IndexClient
+from orchestrator.run import cache, collate, engines, noxrun, progress, results, rundir, sessions
 
 POLL_SECONDS = 0.5
-DAEMON_CHECK_SECONDS = 2  # how often the daemon is pinged while cells run
-HEARTBEAT_SECONDS = 60  # a line at least this often while cells run, for CI logs
-NOX_NOXFILE_ERROR = 2
-NOX_REPORT_PARTIAL = ".nox-report.json.partial"  # renamed to nox-report.json once whole
+DAEMON_CHECK_SECONDS = 2  # how often the daemons are pinged while cells run
+Nox = tuple[engines.Engine, int, "subprocess.Popen[bytes]"]  # engine, its number, its nox
 
 
 @dataclass(frozen=True)
 class RunRequest:
     plan: Plan
     runs_root: Path
-    jobs: int
+    jobs: int  # cells at once, on each engine
     only: tuple[str, ...] = ()
     resume: Path | None = None  # an earlier run directory: run what did not finish there
+    engines: tuple[str, ...] = ()  # engine URLs (DOCKER_HOST forms); () = the default one
+    rerun: bool = False  # never reuse an earlier result
+    fail_on: str = "any"  # see orchestrator.history.failon
+    index_url: str | None = None  # the index the plan was resolved on (upload dates)
 
 
 @dataclass(frozen=True)
 class _Active:
     """One run under way: what the steps of ``execute`` pass along."""
 
-    client: docker.DockerClient
+    engines: tuple[engines.Engine, ...]
     plan: Plan
     run: rundir.RunDir
     cells: tuple[Cell, ...]  # to run now
@@ -71,38 +72,41 @@ class _Active:
 
 
 def execute(request: RunRequest) -> int:
-    """Run the plan; returns the process exit code (0 all passed, 1 some cell did not).
-    Raises DockerLostError when the daemon goes away, RunError when the run directory
-    cannot be written (a full disk), after keeping every finished result."""
-    client = engine.connect()
+    """Run the plan; returns the process exit code (0 all passed, 1 some cell did not,
+    as ``request.fail_on`` judges). Raises DockerLostError when a daemon goes away,
+    RunError when the run directory cannot be written (a full disk), after keeping
+    every finished result."""
+    fleet = engines.connect_all(request.engines)
     run = rundir.RunDir(request.resume.resolve()) if request.resume else None
     if run is None:
         run = rundir.create(request.runs_root.resolve(), request.plan)
     # Innermost first: a Docker connection error is the daemon's, not the disk's
     # (requests' exceptions are OSErrors too).
-    with (
-        _write_errors(run),
-        _only_one_process(run),
-        engine.lost_daemon_check(client),
-        _terminate_as_interrupt(),
-    ):
-        active = _resume(request, client, run) if request.resume else _fresh(request, client, run)
-        return _execute(active)
+    with ExitStack() as stack:
+        stack.enter_context(_write_errors(run))
+        stack.enter_context(_only_one_process(run))
+        for member in fleet:
+            stack.enter_context(engine.lost_daemon_check(member.client))
+        stack.enter_context(_terminate_as_interrupt())
+        active = _resume(request, fleet, run) if request.resume else _fresh(request, fleet, run)
+        _record(run, request, fleet)
+        return _execute(active, request)
 
 
-def _fresh(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir) -> _Active:
+def _fresh(request: RunRequest, fleet: tuple[engines.Engine, ...], run: rundir.RunDir) -> _Active:
     plan = request.plan
     selected = tuple(c for c in plan.cells if not request.only or c.id in request.only)
-    return _Active(client, plan, run, selected, selected, request.jobs)
+    return _Active(fleet, plan, run, selected, selected, request.jobs)
 
 
-def _resume(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir) -> _Active:
+def _resume(request: RunRequest, fleet: tuple[engines.Engine, ...], run: rundir.RunDir) -> _Active:
     """The cells of an earlier run that did not finish: no result (interrupted, never
     started, or a damaged result.json), or cut short by the daemon going away. The
     others' results are kept."""
     plan = request.plan
     # Containers the earlier run could not remove (the daemon was gone) are found by label.
-    _remove_containers(client, run.run_id)
+    for member in fleet:
+        _remove_containers(member.client, run.run_id)
     todo = tuple(
         c
         for c in plan.cells
@@ -114,7 +118,7 @@ def _resume(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir
     for python in {cell.python for cell in todo}:
         run.base_started(python).unlink(missing_ok=True)
         run.base_done(python).unlink(missing_ok=True)
-    return _Active(client, plan, run, todo, plan.cells, request.jobs, resumed=True)
+    return _Active(fleet, plan, run, todo, plan.cells, request.jobs, resumed=True)
 
 
 def _finished(run: rundir.RunDir, cell_id: str) -> bool:
@@ -123,6 +127,14 @@ def _finished(run: rundir.RunDir, cell_id: str) -> bool:
     except DamagedResultsError:
         return False  # unreadable: run the cell again rather than trust it
     return result is not None and not result.message.startswith(DOCKER_LOST)
+
+
+def _record(run: rundir.RunDir, request: RunRequest, fleet: tuple[engines.Engine, ...]) -> None:
+    """run.json: what a later diff or report needs to know of this run."""
+    meta = {"engines": ", ".join(member.name for member in fleet), "fail_on": request.fail_on}
+    if request.index_url:
+        meta["index"] = IndexClient(request.index_url).url  # without credentials
+    rundir.write_json(run.path / "run.json", meta)
 
 
 @contextmanager
@@ -137,70 +149,120 @@ def _only_one_process(run: rundir.RunDir) -> Iterator[None]:
         yield
 
 
-def _execute(active: _Active) -> int:
+def _execute(active: _Active, request: RunRequest) -> int:
     run = active.run
+    reused = () if request.rerun else _reuse(active)
+    todo = tuple(c for c in active.cells if c.id not in {r.cell.id for r in reused})
     verb = "resuming" if active.resumed else "run"
+    on = f" on {len(active.engines)} engines" if len(active.engines) > 1 else ""
+    cached = f" ({len(reused)} cached)" if reused else ""
     console.out.print(
-        f"oxzep7 {verb} {run.run_id}: {len(active.cells)} cells, {active.jobs} at a time\n"
-        f"  run directory: {run.path}"
+        f"oxzep7 {verb} {run.run_id}: {len(active.cells)} cells{cached}, "
+        f"{active.jobs} at a time{on}\n  run directory: {run.path}"
     )
-    ending = _run_cells(active) if active.cells else "done"
-    results.collate(run)
-    data = results.load(run.path)  # read back as `oxzep7 report` reads it
-    _conclude(run, data)
-    _raise_if_lost(run, data, ending)
+    for number, result in enumerate(reused, start=1):
+        progress.cell_done(number, len(active.cells), result)
+    ending = _run_cells(replace(active, cells=todo), done=len(reused)) if todo else "done"
+    collate.mark_origin(run, active.plan, [c.id for c in active.cells])
+    lookup = dates.from_index(request.index_url) if request.index_url else None
+    judged = [c.id for c in active.judged]
+    end = conclude(run, fail_on=request.fail_on, judged=judged, lookup=lookup)
+    _raise_if_lost(run, end.results, ending)
     if ending == "interrupted":
         console.err.print(f"interrupted: 'oxzep7 run --resume {run.path}' runs the rest")
         return EXIT_INTERRUPTED
-    if ending == "noxfile" and not data.cells:
+    if ending == "noxfile" and not end.results.cells:
         raise RunError(f"nox could not load the sessions; see {run.path / 'nox.log'}")
-    ok = all(data.state(c.id) == PASSED for c in active.judged)
-    return EXIT_OK if ok else EXIT_CELLS_FAILED
+    return failon.exit_code(end.failures)
 
 
-def _run_cells(active: _Active) -> str:
-    """Start nox on the cells and follow it; says how it ended: "done", "noxfile"
-    (nox could not load the sessions), "interrupted" or "lost" (the daemon went away)."""
-    names = [sessions.cell_session_name(c) for c in active.cells]
-    nox = _start_nox(active.run, active.jobs, names, append=active.resumed)
-    watcher = _Watcher(active.run, active.plan, [c.id for c in active.cells])
+def _reuse(active: _Active) -> tuple[CellResult, ...]:
+    """The cells whose inputs are all unchanged since a result of theirs: reused."""
+    env = environment.from_host()
+    found = []
+    for cell in active.cells:
+        for member in active.engines:
+            try:
+                image = cache.expected_image(member.client, active.plan, cell, env)
+            except images.BuildFailed:
+                image = None  # the project's sdist cannot be made: the build will say why
+            result = cache.reuse(active.run, active.plan, cell, image) if image else None
+            if result is not None:
+                found.append(result)
+                break
+    return tuple(found)
+
+
+def _run_cells(active: _Active, done: int = 0) -> str:
+    """Start nox on each engine's cells and follow them; says how it ended: "done",
+    "noxfile" (nox could not load the sessions), "interrupted" or "lost" (a daemon
+    went away)."""
+    shares = engines.assign(active.cells, len(active.engines))
+    noxes: list[Nox] = []
+    for number, (member, share) in enumerate(zip(active.engines, shares, strict=False), 1):
+        if share:
+            names = [sessions.cell_session_name(c) for c in share]
+            nox = noxrun.start(
+                active.run, active.jobs, names, append=active.resumed, number=number, env=member.env
+            )
+            noxes.append((member, number, nox))
+    if len(noxes) > 1:
+        console.lines(
+            [
+                f"  {m.name}: {len(s)} cells"
+                for m, s in zip(active.engines, shares, strict=False)
+                if s
+            ]
+        )
+    watcher = progress.Watcher(active.run, active.plan, [c.id for c in active.cells], done=done)
     try:
-        ending = _watch(nox, watcher, active.client)
+        ending = _watch(noxes, watcher)
     except KeyboardInterrupt:
         console.err.print("interrupted: stopping nox and this run's containers…")
-        _stop(nox)
+        for _, _, nox in noxes:
+            noxrun.stop(nox)
         return "interrupted"
     finally:
-        _remove_containers(active.client, active.run.run_id)
-        _keep_nox_report(active.run)
+        for member, number, _ in noxes:
+            _remove_containers(member.client, active.run.run_id)
+            noxrun.keep_report(active.run, number)
+    return _ending(ending, noxes, active.run, watcher)
+
+
+def _ending(ending: str, noxes: list[Nox], run: rundir.RunDir, watcher: progress.Watcher) -> str:
     if ending == "lost":
-        _cut_short(nox, active.run, watcher)
+        _cut_short(noxes, run, watcher)
         return "lost"
-    if nox.returncode != 0 and not engine.alive(active.client):
+    failed = [member for member, _, nox in noxes if nox.returncode != 0]
+    if any(not engine.alive(member.client) for member in failed):
         return "lost"  # gone between two checks, e.g. while the bases were built
-    return "noxfile" if nox.returncode == NOX_NOXFILE_ERROR else "done"
+    codes = [nox.returncode for _, _, nox in noxes]
+    return "noxfile" if noxrun.NOX_NOXFILE_ERROR in codes else "done"
 
 
-def _keep_nox_report(run: rundir.RunDir) -> None:
-    """nox writes its report in place; it becomes nox-report.json only if whole (a full
-    disk or a killed nox leaves half of one), so the run directory has no torn file."""
-    partial = run.path / NOX_REPORT_PARTIAL
-    try:
-        json.loads(partial.read_text())
-    except FileNotFoundError:
-        return
-    except (OSError, ValueError):
-        partial.unlink(missing_ok=True)
-        return
-    partial.replace(run.path / "nox-report.json")
+def _watch(noxes: list[Nox], watcher: progress.Watcher) -> str:
+    """Print a line as each base and each cell finishes, until every nox exits ("done"),
+    or until a daemon stops answering ("lost"; nox is still running then)."""
+    next_check = time.monotonic() + DAEMON_CHECK_SECONDS
+    while True:
+        finished = all(nox.poll() is not None for _, _, nox in noxes)
+        watcher.poll()
+        if finished:
+            return "done"
+        if time.monotonic() >= next_check:
+            if not all(engine.alive(member.client) for member, _, _ in noxes):
+                return "lost"
+            next_check = time.monotonic() + DAEMON_CHECK_SECONDS
+        time.sleep(POLL_SECONDS)
 
 
-def _cut_short(nox: subprocess.Popen[bytes], run: rundir.RunDir, watcher: _Watcher) -> None:
-    """The daemon is gone: stop nox, and record the cells that were running as errors
+def _cut_short(noxes: list[Nox], run: rundir.RunDir, watcher: progress.Watcher) -> None:
+    """A daemon is gone: stop nox, and record the cells that were running as errors
     (a session that noticed first has recorded its own)."""
     in_flight = list(watcher.cells_running)
     console.err.print(f"{DOCKER_LOST}: stopping nox; cells in flight: {', '.join(in_flight)}")
-    _stop(nox)
+    for _, _, nox in noxes:
+        noxrun.stop(nox)
     lost = DockerLostError("it stopped answering while the cell ran").message
     for cell_id in in_flight:
         if results.load_cell_result(run, cell_id) is None:
@@ -251,151 +313,6 @@ def _write_errors(run: rundir.RunDir) -> Iterator[None]:
             + ("free some space, then " if full else "")
             + f"'oxzep7 run --resume {run.path}' runs the cells that did not finish"
         ) from None
-
-
-def _conclude(run: rundir.RunDir, data: results.RunResults) -> None:
-    """The verdict on the terminal; every report and the environments on disk."""
-    judgement = verdict.compute(data)
-    console.out.print()
-    terminal.print_terminal(console.out, data, judgement)
-    written = export.write_reports(run.path, data, judgement)
-    environments = export.write_environments(run.path, judgement, run.cell)
-    console.out.print(f"\nresults: {run.results_file}")
-    names = ", ".join(p.name for p in written.values())
-    console.out.print(f"reports: {names} (in {run.path})")
-    if environments:
-        console.out.print(f"environments: {environments}/ (upgrade.diff: baseline -> recommended)")
-
-
-def _start_nox(
-    run: rundir.RunDir, jobs: int, session_names: list[str], *, append: bool = False
-) -> subprocess.Popen[bytes]:
-    noxfile = Path(str(resources.files("orchestrator").joinpath("run", "noxfile.py")))
-    env = {
-        **os.environ,
-        sessions.PLAN_VAR: str(run.plan_file),
-        sessions.RUN_DIR_VAR: str(run.path),
-        "NO_COLOR": "1",
-    }
-    env.pop(sessions.MATRIX_VAR, None)
-    command = [
-        sys.executable,
-        "-m",
-        "nox",
-        "--noxfile",
-        str(noxfile),
-        "--no-color",
-        "-j",
-        str(jobs),
-        "--report",
-        str(run.path / NOX_REPORT_PARTIAL),
-        "--no-stop-on-first-error",
-        "-s",
-        *session_names,
-    ]
-    # A resumed run adds to the log of the first. nox keeps its own descriptor.
-    with (run.path / "nox.log").open("a" if append else "w") as log:
-        log.write("$ " + " ".join(command) + "\n")
-        log.flush()
-        return subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL
-        )
-
-
-def _watch(nox: subprocess.Popen[bytes], watcher: _Watcher, client: docker.DockerClient) -> str:
-    """Print a line as each base and each cell finishes, until nox exits ("done"), or
-    until the daemon stops answering ("lost"; nox is still running then)."""
-    next_check = time.monotonic() + DAEMON_CHECK_SECONDS
-    while True:
-        finished = nox.poll() is not None
-        watcher.poll()
-        if finished:
-            return "done"
-        if time.monotonic() >= next_check:
-            if not engine.alive(client):
-                return "lost"
-            next_check = time.monotonic() + DAEMON_CHECK_SECONDS
-        time.sleep(POLL_SECONDS)
-
-
-class _Watcher:
-    """Turns the files sessions leave in the run directory into progress lines, and
-    says which cells are still running when nothing has finished for a while.
-
-    Each poll only looks for what has not happened yet, and reads a file once."""
-
-    def __init__(self, run: rundir.RunDir, plan: Plan, cell_ids: list[str]) -> None:
-        self.run, self.total = run, len(cell_ids)
-        # Only the bases of these cells run (other cells of a resumed run are done).
-        self.bases_waiting = [
-            p for p in plan.pythons if any(plan.cell(c).python == p for c in cell_ids)
-        ]
-        self.bases_running: list[str] = []
-        self.cells_waiting = list(cell_ids)
-        self.cells_running: dict[str, float] = {}  # cell id -> when it was seen starting
-        self.cells_done = 0
-        self.last_line = time.monotonic()
-
-    def poll(self) -> None:
-        self._bases()
-        self._cells()
-        self._heartbeat()
-
-    def say(self, text: str) -> None:
-        console.out.print(text)
-        self.last_line = time.monotonic()
-
-    def _bases(self) -> None:
-        for python in [p for p in self.bases_waiting if self.run.base_started(p).exists()]:
-            self.bases_waiting.remove(python)
-            self.bases_running.append(python)
-            self.say(f"  base py{python}: checking / building…")
-        for python in [p for p in self.bases_running if self.run.base_done(p).exists()]:
-            self.bases_running.remove(python)
-            marker = json.loads(self.run.base_done(python).read_text())
-            verb = "built" if marker["built"] else "reused"
-            self.say(f"  base py{python} {verb} ({marker['duration']:.0f}s)")
-
-    def _cells(self) -> None:
-        for cell_id in [c for c in self.cells_waiting if self.run.cell_started(c).exists()]:
-            self.cells_waiting.remove(cell_id)
-            self.cells_running[cell_id] = time.monotonic()
-        # A cell whose base failed gets its result without ever starting.
-        for cell_id in [*self.cells_running, *self.cells_waiting]:
-            result = results.load_cell_result(self.run, cell_id)
-            if result is None:
-                continue
-            self.cells_running.pop(cell_id, None)
-            if cell_id in self.cells_waiting:
-                self.cells_waiting.remove(cell_id)
-            self.cells_done += 1
-            console.progress(self.cells_done, self.total, terminal.progress_line(result))
-            self.last_line = time.monotonic()
-
-    def _heartbeat(self) -> None:
-        now = time.monotonic()
-        if self.cells_running and now - self.last_line >= HEARTBEAT_SECONDS:
-            ages = ", ".join(f"{c} ({_age(now - t)})" for c, t in self.cells_running.items())
-            self.say(f"  … still running: {ages}")
-
-
-def _age(seconds: float) -> str:
-    minutes, seconds = divmod(int(seconds), 60)
-    return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
-
-
-def _stop(nox: subprocess.Popen[bytes]) -> None:
-    """nox got the same SIGINT from the terminal; make sure it is gone."""
-    for sig, grace in ((signal.SIGINT, 20), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        if nox.poll() is not None:
-            return
-        nox.send_signal(sig)
-        try:
-            nox.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            continue
-        except KeyboardInterrupt:
-            continue
 
 
 def _remove_containers(client: docker.DockerClient, run_id: str) -> None:

@@ -45,13 +45,7 @@ def ensure_base(
     if interpreter is None:
         raise ConfigError(f"Python {python} is not available in image family {family!r}")
     parent, parent_id = _parent(client, interpreter, env, log_dir, refresh, say)
-    context = images.BuildContext(
-        dockerfile=templates.render_base(
-            interpreter, rootfs_image=parent, ca_bundle=env.ca_bundle is not None
-        ),
-        files={"ca-bundle.crt": env.ca_bundle} if env.ca_bundle else {},
-    )
-    tag = f"{BASE_REPO}:py{python}-{context.digest(parent_id, env.fingerprint())}"
+    context, tag = _context_and_tag(interpreter, parent, parent_id, env)
     log_path = log_dir / f"py{python}.build.log"
     try:
         image_id, built = images.ensure(
@@ -69,6 +63,37 @@ def ensure_base(
             f"building the py{python} base failed: {exc}; see {log_path}"
         ) from None
     return BaseImage(python, tag, image_id, built)
+
+
+def base_tag(
+    client: docker.DockerClient, family: str, python: str, env: BuildEnvironment
+) -> str | None:
+    """The tag ``ensure_base`` would give the base of ``python``, computed without building
+    anything; None when its parent image (root filesystem) is not on the engine yet."""
+    interpreter = interpreters.lookup(family, python)
+    if interpreter is None:
+        return None
+    if isinstance(interpreter, interpreters.DebianInterpreter):
+        parent = rootfs.rootfs_tag(interpreter.suite)
+    else:
+        parent = interpreter.image
+    parent_id = images.find_image(client, parent)
+    if parent_id is None:
+        return None
+    return _context_and_tag(interpreter, parent, parent_id, env)[1]
+
+
+def _context_and_tag(
+    interpreter: interpreters.Interpreter, parent: str, parent_id: str, env: BuildEnvironment
+) -> tuple[images.BuildContext, str]:
+    context = images.BuildContext(
+        dockerfile=templates.render_base(
+            interpreter, rootfs_image=parent, ca_bundle=env.ca_bundle is not None
+        ),
+        files={"ca-bundle.crt": env.ca_bundle} if env.ca_bundle else {},
+    )
+    tag = f"{BASE_REPO}:py{interpreter.version}-{context.digest(parent_id, env.fingerprint())}"
+    return context, tag
 
 
 def _parent(

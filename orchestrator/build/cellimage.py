@@ -69,9 +69,7 @@ def ensure_cell_image(
     run_id: str,
 ) -> CellImage:
     """Build the cell's image unless an identical one exists. Raises images.BuildFailed."""
-    source = project_source(plan.project.path, tuple(sorted(plan.project.env.items())))
-    context = context_for(plan, cell, base_tag, source)
-    tag = f"{CELL_REPO}:{cell.id}-{context.digest(env.fingerprint())}"
+    context, tag = _context_and_tag(plan, cell, base_tag, env)
     image_id, built = images.ensure(
         client,
         context,
@@ -81,6 +79,19 @@ def ensure_cell_image(
         buildargs=env.buildargs,
     )
     return CellImage(tag, image_id, built)
+
+
+def cell_tag(plan: Plan, cell: Cell, *, base_tag: str, env: BuildEnvironment) -> str:
+    """The content-hash tag ``ensure_cell_image`` gives the cell, computed without building."""
+    return _context_and_tag(plan, cell, base_tag, env)[1]
+
+
+def _context_and_tag(
+    plan: Plan, cell: Cell, base_tag: str, env: BuildEnvironment
+) -> tuple[images.BuildContext, str]:
+    source = project_source(plan.project.path, tuple(sorted(plan.project.env.items())))
+    context = context_for(plan, cell, base_tag, source)
+    return context, f"{CELL_REPO}:{cell.id}-{context.digest(env.fingerprint())}"
 
 
 @cache

@@ -15,11 +15,13 @@ from orchestrator.errors import DockerLostError, DockerUnavailableError
 PING_TIMEOUT = 5  # seconds; a live daemon answers /_ping at once
 
 
-def connect(timeout: int = 600) -> docker.DockerClient:
-    """A client for the engine named by DOCKER_HOST (or the local socket), checked with a ping."""
-    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+def connect(timeout: int = 600, host: str | None = None) -> docker.DockerClient:
+    """A client for the engine at ``host`` (any form DOCKER_HOST accepts), by default the one
+    DOCKER_HOST names (or the local socket), checked with a ping."""
+    where = host or os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    environment = {**os.environ, "DOCKER_HOST": host} if host else None
     try:
-        client = docker.from_env(timeout=timeout)
+        client = docker.from_env(timeout=timeout, environment=environment)
         client.ping()
     except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
         raise DockerUnavailableError(

@@ -47,11 +47,19 @@ CELL_REQUIRED = ("id", "python", "deps")
 PRUNED_KEYS = ("cell", "reason")
 
 
-def load(path: str | Path) -> Plan:
-    """The plan recorded in ``path``; any problem is a one-line DamagedResultsError."""
+def load(path: str | Path, project_dir: Path | None = None) -> Plan:
+    """The plan recorded in ``path``; any problem is a one-line DamagedResultsError.
+    ``project_dir`` replaces the project's recorded path (a CI job checks the project out
+    somewhere else than the job that planned); it is checked like the recorded one."""
     source = Path(path)
     try:
         data = parse_json(yamlfile.read_bytes(source, "plan file", MAX_BYTES))
+        if (
+            project_dir is not None
+            and isinstance(data, dict)
+            and isinstance(data.get("project"), dict)
+        ):
+            data["project"]["path"] = str(Path(project_dir).resolve())
         return plan_from_data(data, source.parent)
     except Invalid as problem:  # worded as a matrix file's problems are: file:line: key: ...
         where = ConfigError(problem.message, path=source, line=problem.line, key=problem.key)

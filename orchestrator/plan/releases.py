@@ -35,6 +35,7 @@ class File:
     tags: frozenset[Tag] | None
     requires_python: str | None = None
     yanked: bool = False
+    upload_time: str | None = None  # PEP 700 (simple API 1.1), e.g. "2024-12-21T18:38:41Z"
 
     @property
     def is_sdist(self) -> bool:
@@ -52,6 +53,12 @@ class Release:
     def yanked(self) -> bool:
         """PEP 592: a release is yanked when all of its files are."""
         return all(file.yanked for file in self.files)
+
+    @property
+    def uploaded(self) -> str | None:
+        """When the release was published: its earliest file's upload time, if the index says."""
+        times = [file.upload_time for file in self.files if file.upload_time]
+        return min(times) if times else None
 
     @property
     def installable_files(self) -> tuple[File, ...]:
@@ -119,4 +126,12 @@ def _file(entry: Any) -> tuple[Version, File] | None:
         tags=tags,
         requires_python=requires if isinstance(requires, str) and requires.strip() else None,
         yanked=bool(entry.get("yanked", False)),  # true or a reason string (PEP 691)
+        upload_time=_upload_time(entry.get("upload-time")),
     )
+
+
+def _upload_time(value: Any) -> str | None:
+    """An ISO 8601 upload time as the index gives it (PEP 700), or None when absent or odd."""
+    if isinstance(value, str) and 10 <= len(value) <= 40 and value[:4].isdigit():
+        return value
+    return None

@@ -158,10 +158,10 @@ def prune(
     return replace(plan, cells=tuple(kept), pruned=tuple(pruned))
 
 
-def load_frozen(path: str | Path) -> Plan:
+def load_frozen(path: str | Path, project_dir: Path | None = None) -> Plan:
     """A plan recorded earlier (a run's plan.json), replayed as is: no index involved.
-    It is validated like a matrix file (``planfile.load``)."""
-    return planfile.load(path)
+    It is validated like a matrix file (``planfile.load``); ``project_dir`` rebases it."""
+    return planfile.load(path, project_dir)
 
 
 # --- Without an index ----------------------------------------------------------------------

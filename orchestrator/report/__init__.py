@@ -13,6 +13,7 @@ control character reaches a terminal, a browser or an XML parser raw.
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -61,14 +62,49 @@ class _Format(Protocol):
     def render(self, results: Results, verdict: Verdict) -> str: ...
 
 
-def render(fmt: str, results: Results, verdict: Verdict | None = None) -> str:
-    """The report in format ``fmt`` (one of FORMATS) as text."""
+class Section(Protocol):
+    """More than the run itself, at the end of each report (e.g. the diff with the
+    previous run): it renders itself, already sanitised, in each format."""
+
+    @property
+    def key(self) -> str: ...  # its key in the JSON report
+
+    def text(self) -> list[str]: ...
+    def markdown(self) -> str: ...
+    def html(self) -> str: ...
+    def data(self) -> dict[str, Any]: ...
+
+
+def render(
+    fmt: str, results: Results, verdict: Verdict | None = None, sections: Sequence[Section] = ()
+) -> str:
+    """The report in format ``fmt`` (one of FORMATS) as text, ``sections`` at its end."""
     if fmt not in _MODULES:
         raise ValueError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
     # Imported here: the format modules import this package for the shared helpers.
     module: _Format = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
     run = coerce(results)
-    return module.render(run, verdict if verdict is not None else compute(run))
+    text = module.render(run, verdict if verdict is not None else compute(run))
+    return _with_sections(fmt, text, sections) if sections else text
+
+
+def _with_sections(fmt: str, text: str, sections: Sequence[Section]) -> str:
+    """Each section appended the way its format reads (JUnit has no place for one)."""
+    if fmt == "markdown":
+        return text.rstrip("\n") + "\n\n" + "\n".join(s.markdown() for s in sections)
+    if fmt == "html":
+        at = text.rfind("</body>")
+        at = len(text) if at < 0 else at
+        return text[:at] + "".join(s.html() for s in sections) + text[at:]
+    if fmt == "json":
+        data = json.loads(text)
+        data.update({s.key: s.data() for s in sections})
+        return json.dumps(data, indent=2, ensure_ascii=True) + "\n"
+    if fmt == "terminal":
+        return (
+            text.rstrip("\n") + "\n\n" + "".join(line + "\n" for s in sections for line in s.text())
+        )
+    return text
 
 
 # --------------------------------------------------------------------------- grid layout
@@ -222,7 +258,12 @@ def tags(cell: CellVerdict, verdict: Verdict) -> list[str]:
 def grid_text(cell: CellVerdict, raw: CellResult | None, verdict: Verdict) -> str:
     """One line for a grid cell: ``✗ 8/9 · 1 regression``."""
     head = " ".join(p for p in (symbol(cell.status), short_counts(raw)) if p)
-    return " · ".join([head, *tags(cell, verdict)])
+    return " · ".join([head, *tags(cell, verdict), *result_tags(raw)])
+
+
+def result_tags(raw: CellResult | None) -> list[str]:
+    """Words about how a result came to be: ``cached`` when an earlier run's was reused."""
+    return ["cached"] if raw is not None and raw.cached else []
 
 
 def flaky_tests(verdict: Verdict) -> dict[str, list[str]]:

@@ -11,7 +11,7 @@ The two environments side by side make the rollout (and the rollback) a diff.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from orchestrator import report
@@ -27,12 +27,14 @@ REPORT_FILES = {
 }
 
 
-def write_reports(run_path: Path, results: RunResults, verdict: Verdict) -> dict[str, Path]:
-    """Every file report of the run, written atomically into its directory; returns
-    format -> path."""
+def write_reports(
+    run_path: Path, results: RunResults, verdict: Verdict, sections: Sequence[report.Section] = ()
+) -> dict[str, Path]:
+    """Every file report of the run (``sections`` at the end of each), written atomically
+    into its directory; returns format -> path."""
     written = {}
     for fmt, name in REPORT_FILES.items():
-        write_text(run_path / name, report.render(fmt, results, verdict))
+        write_text(run_path / name, report.render(fmt, results, verdict, sections))
         written[fmt] = run_path / name
     return written
 

@@ -33,6 +33,7 @@ from orchestrator.report import (
     layout,
     legend,
     pre_existing_tests,
+    result_tags,
     short_counts,
     symbol,
     tags,
@@ -125,7 +126,7 @@ def _cell(cell: CellVerdict, verdict: Verdict, raw: CellResult | None) -> dict[s
         "kind": kind(cell, verdict),
         "symbol": symbol(cell.status),
         "counts": short_counts(raw),
-        "tags": tags(cell, verdict),
+        "tags": tags(cell, verdict) + result_tags(raw),
     }
 
 

@@ -135,7 +135,7 @@ def cells_table(results: RunResults, verdict: Verdict) -> Table:
             str(counts.passed),
             str(counts.failed + counts.errors),
             str(counts.skipped),
-            f"{raw.duration:.1f}s",
+            "cached" if raw.cached else f"{raw.duration:.1f}s",
             line(note(raw)),
         )
     return table
@@ -162,7 +162,8 @@ def progress_line(result: CellResult) -> Text:
         f"{result.cell.id}: ",
         (status_word(result.status), status_style(result.status)),
         f" ({counts.passed} passed, {counts.failed + counts.errors} failed, "
-        f"{counts.skipped} skipped) in {result.duration:.1f}s",
+        f"{counts.skipped} skipped) "
+        + ("cached" if result.cached else f"in {result.duration:.1f}s"),
     )
     if result.status in (ERROR, TIMEOUT) and result.message:
         text.append(" — " + fit(first_line(result.message), 100))

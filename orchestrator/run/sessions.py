@@ -37,6 +37,7 @@ from orchestrator.errors import (
 from orchestrator.models import Cell, CellResult, Plan
 from orchestrator.plan import resolve
 from orchestrator.plan.matrix import load_matrix
+from orchestrator.run import cache as result_cache
 from orchestrator.run import cellrun, results, rundir
 
 PLAN_VAR, MATRIX_VAR, RUN_DIR_VAR = "OXZEP7_PLAN", "OXZEP7_MATRIX", "OXZEP7_RUN_DIR"
@@ -178,6 +179,7 @@ def _cell_session(context: Context, cell: Cell) -> Callable[[nox.Session], None]
             client, context.plan, cell, base_tag=base.tag, env=env, run=context.run
         )
         results.record(context.run, result)
+        result_cache.remember(context.run, context.plan, result)  # inputs -> this result
         session.log(
             f"{cell.id}: {result.status} ({result.counts.passed} passed, "
             f"{result.counts.failed + result.counts.errors} failed) "

@@ -12,7 +12,7 @@ import pytest
 from orchestrator import runner
 from orchestrator.errors import DOCKER_LOST, EXIT_DOCKER_LOST, DockerLostError, RunError
 from orchestrator.models import Cell, CellResult, Plan, Project, RunOptions
-from orchestrator.run import cellrun, container, results, rundir
+from orchestrator.run import cellrun, container, engines, results, rundir
 from tests.conftest import EXAMPLE
 
 CELLS = (
@@ -52,7 +52,7 @@ def test_a_resume_runs_cells_without_a_result_or_cut_short_by_the_daemon(tmp_pat
     run.cell(CELLS[3].id).mkdir(parents=True)
     run.cell_result(CELLS[3].id).write_text('{"cell": ')  # damaged: run it again
     request = runner.RunRequest(plan=PLAN, runs_root=tmp_path, jobs=1, resume=run.path)
-    active = runner._resume(request, _NoContainers(), run)
+    active = runner._resume(request, (engines.Engine(None, _NoContainers()),), run)
     assert [c.id for c in active.cells] == ["py3.11-click8.1.0", "py3.11-click8.1.8"]
     assert active.judged == CELLS
     # The cut-short cell's stale result and marker are gone, the others are kept.

@@ -1,0 +1,86 @@
+"""The nox processes of a run: one per Docker engine, each running the sessions of the
+cells that engine got (``-j``, ``requires=``: nox schedules), and how they are stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+
+from orchestrator.run import rundir, sessions
+
+NOX_NOXFILE_ERROR = 2
+NOX_REPORT_PARTIAL = ".nox-report{}.json.partial"  # renamed once whole
+
+
+def _suffix(number: int) -> str:
+    """Files of the first engine's nox keep their names (nox.log); others are numbered."""
+    return "" if number == 1 else f".{number}"
+
+
+def start(
+    run: rundir.RunDir,
+    jobs: int,
+    session_names: list[str],
+    *,
+    append: bool = False,
+    number: int = 1,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start nox on ``session_names``; ``env`` adds to the environment (DOCKER_HOST)."""
+    noxfile = Path(str(resources.files("orchestrator").joinpath("run", "noxfile.py")))
+    full_env = {
+        **os.environ,
+        **(env or {}),
+        sessions.PLAN_VAR: str(run.plan_file),
+        sessions.RUN_DIR_VAR: str(run.path),
+        "NO_COLOR": "1",
+    }
+    full_env.pop(sessions.MATRIX_VAR, None)
+    report = run.path / NOX_REPORT_PARTIAL.format(_suffix(number))
+    command = [
+        *(sys.executable, "-m", "nox", "--noxfile", str(noxfile), "--no-color"),
+        *("-j", str(jobs), "--report", str(report), "--no-stop-on-first-error"),
+        "-s",
+        *session_names,
+    ]
+    # A resumed run adds to the log of the first. nox keeps its own descriptor.
+    with (run.path / f"nox{_suffix(number)}.log").open("a" if append else "w") as log:
+        log.write("$ " + " ".join(command) + "\n")
+        log.flush()
+        return subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=full_env, stdin=subprocess.DEVNULL
+        )
+
+
+def keep_report(run: rundir.RunDir, number: int = 1) -> None:
+    """nox writes its report in place; it becomes nox-report.json only if whole (a full
+    disk or a killed nox leaves half of one), so the run directory has no torn file."""
+    partial = run.path / NOX_REPORT_PARTIAL.format(_suffix(number))
+    try:
+        json.loads(partial.read_text())
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError):
+        partial.unlink(missing_ok=True)
+        return
+    partial.replace(run.path / f"nox-report{_suffix(number)}.json")
+
+
+def stop(nox: subprocess.Popen[bytes]) -> None:
+    """nox got the same SIGINT from the terminal; make sure it is gone."""
+    for sig, grace in ((signal.SIGINT, 20), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        if nox.poll() is not None:
+            return
+        nox.send_signal(sig)
+        try:
+            nox.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            continue
+        except KeyboardInterrupt:
+            continue
