@@ -62,6 +62,55 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
     plan.set_defaults(func=cmd_plan)
 
+    _run_parser(commands)
+
+    base = commands.add_parser(
+        "bases",
+        help="build the interpreter base images a matrix needs",
+        description="Build (or reuse) the interpreter base images of "
+        "MATRIX, including Debian root filesystems made with "
+        "debootstrap where no registry is reachable.",
+    )
+    _plan_arguments(base)
+    base.add_argument(
+        "--refresh",
+        action="store_true",
+        help="rebuild even when an image exists (picks up new Debian packages)",
+    )
+    base.set_defaults(func=cmd_bases)
+
+    _report_parser(commands)
+
+    schema = commands.add_parser(
+        "schema",
+        help="print the matrix file's JSON Schema",
+        description="Print the JSON Schema of matrix files, for "
+        "editors (yaml-language-server) and CI checks.",
+    )
+    schema.set_defaults(func=cmd_schema)
+    cli_nightly.add_commands(commands, _plan_arguments)
+    return parser
+
+
+def _report_parser(commands: cli_nightly.SubParsers) -> None:
+    report_cmd = commands.add_parser(
+        "report",
+        help="render a finished run's verdict and results",
+        description="Render the verdict of RUN_DIR (a directory holding results.json, e.g. "
+        ".oxzep7/runs/latest): the recommended cell, why higher cells are not safe, the "
+        "grid of cells and the per-test outcomes.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report_cmd.add_argument("run_dir", type=Path, help="run directory (or its results.json)")
+    report_cmd.add_argument(
+        "-f", "--format", choices=report.FORMATS, default="terminal", help="(default: terminal)"
+    )
+    report_cmd.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
+    report_cmd.set_defaults(func=cmd_report)
+
+
+def _run_parser(commands: cli_nightly.SubParsers) -> None:
     run = commands.add_parser(
         "run",
         help="build and test every cell, then summarize",
@@ -97,47 +146,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cli_nightly.run_arguments(run)
     run.set_defaults(func=cmd_run)
-
-    base = commands.add_parser(
-        "bases",
-        help="build the interpreter base images a matrix needs",
-        description="Build (or reuse) the interpreter base images of "
-        "MATRIX, including Debian root filesystems made with "
-        "debootstrap where no registry is reachable.",
-    )
-    _plan_arguments(base)
-    base.add_argument(
-        "--refresh",
-        action="store_true",
-        help="rebuild even when an image exists (picks up new Debian packages)",
-    )
-    base.set_defaults(func=cmd_bases)
-
-    report_cmd = commands.add_parser(
-        "report",
-        help="render a finished run's verdict and results",
-        description="Render the verdict of RUN_DIR (a directory holding results.json, e.g. "
-        ".oxzep7/runs/latest): the recommended cell, why higher cells are not safe, the "
-        "grid of cells and the per-test outcomes.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    report_cmd.add_argument("run_dir", type=Path, help="run directory (or its results.json)")
-    report_cmd.add_argument(
-        "-f", "--format", choices=report.FORMATS, default="terminal", help="(default: terminal)"
-    )
-    report_cmd.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
-    report_cmd.set_defaults(func=cmd_report)
-
-    schema = commands.add_parser(
-        "schema",
-        help="print the matrix file's JSON Schema",
-        description="Print the JSON Schema of matrix files, for "
-        "editors (yaml-language-server) and CI checks.",
-    )
-    schema.set_defaults(func=cmd_schema)
-    cli_nightly.add_commands(commands, _plan_arguments)
-    return parser
 
 
 def _plan_arguments(parser: argparse.ArgumentParser, *, frozen: bool = False) -> None:

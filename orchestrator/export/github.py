@@ -89,7 +89,9 @@ def _plan(options: Options) -> dict[str, Any]:
 
 
 def _cell(options: Options) -> dict[str, Any]:
+    # debootstrap needs root: the debian family's runs (and their files) are root's.
     sudo = 'sudo --preserve-env env "PATH=$PATH" ' if options.family == "debian" else ""
+    root = "sudo " if sudo else ""
     steps = _setup(options)
     if options.family == "debian":
         steps.append(
@@ -108,8 +110,8 @@ def _cell(options: Options) -> dict[str, Any]:
         {
             "name": "Keep the cell folders",
             "if": "always()",
-            "run": f"mkdir -p out && {sudo}cp -R runs/latest/cells/. out/ "
-            f"&& {sudo}chmod -R a+rX out",
+            "run": f"mkdir -p out && {root}cp -R runs/latest/cells/. out/ "
+            f"&& {root}chmod -R a+rX out",
         },
         {
             "uses": "actions/upload-artifact@v4",

@@ -102,6 +102,6 @@ def _uploaded(stamp: str | None) -> str:
 
 def _md(text: str) -> str:
     """Markdown with its markup characters escaped."""
-    for char in "\\`*_[]<>#|":
+    for char in "\\`*_[]<#|":
         text = text.replace(char, "\\" + char)
     return text

@@ -58,7 +58,7 @@ def cell_folders(dirs: Sequence[Path]) -> list[Path]:
             subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d != "latest")
             if len(depth) >= MAX_DEPTH:
                 subdirs[:] = []
-            if "result.json" in files and (Path(folder).parent.name == "cells" or ORIGIN in files):
+            if "result.json" in files:  # only cell folders hold one (runs: results.json)
                 found.append(Path(folder))
     return found
 

@@ -17,6 +17,9 @@ FORBIDDEN = {
     "build": ("orchestrator.run", "orchestrator.verdict", "orchestrator.report"),
     "verdict": ("docker", "orchestrator.build", "orchestrator.run", "orchestrator.report"),
     "report": ("docker", "orchestrator.build", "orchestrator.run"),
+    # history and export think about runs and plans on disk; they never run anything.
+    "history": ("docker", "orchestrator.build", "orchestrator.run", "orchestrator.report"),
+    "export": ("docker", "orchestrator.build", "orchestrator.run", "orchestrator.verdict"),
 }
 
 
