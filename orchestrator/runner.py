@@ -38,7 +38,7 @@ from orchestrator.errors import (
 from orchestrator.history import dates, failon
 from orchestrator.models import Cell, CellResult, Plan
 from orchestrator.plan.index import IndexClient
-from orchestrator.run import cache, collate, engines, noxrun, progress, results, rundir, sessions
+from orchestrator.run import cache, collate, engines, noxrun, progress, results, rundir
 
 POLL_SECONDS = 0.5
 DAEMON_CHECK_SECONDS = 2  # how often the daemons are pinged while cells run
@@ -180,10 +180,11 @@ def _reuse(active: _Active) -> tuple[CellResult, ...]:
     """The cells whose inputs are all unchanged since a result of theirs: reused."""
     env = environment.from_host()
     found = []
+    snapshots = [cache.Images(member.client) for member in active.engines]
     for cell in active.cells:
-        for member in active.engines:
+        for snapshot in snapshots:
             try:
-                image = cache.expected_image(member.client, active.plan, cell, env)
+                image = cache.expected_image(snapshot, active.plan, cell, env)
             except images.BuildFailed:
                 image = None  # the project's sdist cannot be made: the build will say why
             result = cache.reuse(active.run, active.plan, cell, image) if image else None
@@ -201,7 +202,7 @@ def _run_cells(active: _Active, done: int = 0) -> str:
     noxes: list[Nox] = []
     for number, (member, share) in enumerate(zip(active.engines, shares, strict=False), 1):
         if share:
-            names = [sessions.cell_session_name(c) for c in share]
+            names = [noxrun.session_name(c) for c in share]
             nox = noxrun.start(
                 active.run, active.jobs, names, append=active.resumed, number=number, env=member.env
             )

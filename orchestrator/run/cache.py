@@ -23,8 +23,10 @@ import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, cast
 
 import docker
+import docker.errors
 
 from orchestrator.build import bases, cellimage, images
 from orchestrator.environment import BuildEnvironment
@@ -57,16 +59,37 @@ def key(plan: Plan, image_tag: str, image_id: str) -> str:
 
 
 def expected_image(
-    client: docker.DockerClient, plan: Plan, cell: Cell, env: BuildEnvironment
+    client: docker.DockerClient | Images, plan: Plan, cell: Cell, env: BuildEnvironment
 ) -> tuple[str, str] | None:
     """The tag and image id the cell would run on now, without building anything; None
     when its base or its image is not on the engine (then it must be built: no reuse)."""
-    base = bases.base_tag(client, plan.image_family, cell.python, env)
-    if base is None or images.find_image(client, base) is None:
+    engine = cast(docker.DockerClient, client)  # an Images answers as a client's images do
+    base = bases.base_tag(engine, plan.image_family, cell.python, env)
+    if base is None or images.find_image(engine, base) is None:
         return None
     tag = cellimage.cell_tag(plan, cell, base_tag=base, env=env)
-    image_id = images.find_image(client, tag)
+    image_id = images.find_image(engine, tag)
     return (tag, image_id) if image_id else None
+
+
+class Images:
+    """A client's ``images.get``, remembered per tag: the cells of one interpreter share
+    their base and root filesystem, which are then asked about once, not once per cell."""
+
+    def __init__(self, client: docker.DockerClient) -> None:
+        self._client = client
+        self._found: dict[str, Any] = {}
+        self.images = self
+
+    def get(self, tag: str) -> Any:
+        if tag not in self._found:
+            try:
+                self._found[tag] = self._client.images.get(tag)
+            except docker.errors.ImageNotFound:
+                self._found[tag] = None
+        if self._found[tag] is None:
+            raise docker.errors.ImageNotFound(tag)
+        return self._found[tag]
 
 
 def remember(run: RunDir, plan: Plan, result: CellResult) -> None:

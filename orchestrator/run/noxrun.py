@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
-from orchestrator.run import rundir, sessions
+from orchestrator.models import Cell
+from orchestrator.run import rundir
 
 NOX_NOXFILE_ERROR = 2
 NOX_REPORT_PARTIAL = ".nox-report{}.json.partial"  # renamed once whole
@@ -21,6 +22,12 @@ NOX_REPORT_PARTIAL = ".nox-report{}.json.partial"  # renamed once whole
 def _suffix(number: int) -> str:
     """Files of the first engine's nox keep their names (nox.log); others are numbered."""
     return "" if number == 1 else f".{number}"
+
+
+def session_name(cell: Cell) -> str:
+    """The nox session of a cell (``sessions.cell_session_name``, without importing nox:
+    a run whose cells are all reused never starts nox, nor imports it)."""
+    return f"test({cell.id})"
 
 
 def start(
@@ -33,6 +40,8 @@ def start(
     env: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start nox on ``session_names``; ``env`` adds to the environment (DOCKER_HOST)."""
+    from orchestrator.run import sessions  # imports nox: only when nox runs
+
     noxfile = Path(str(resources.files("orchestrator").joinpath("run", "noxfile.py")))
     full_env = {
         **os.environ,
