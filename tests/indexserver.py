@@ -108,11 +108,20 @@ class Seen:
 class IndexServer:
     """A running index: ``with IndexServer() as index: ... index.url ...``."""
 
-    def __init__(self, projects: Mapping[str, Sequence[Mapping[str, Any]]] = SAMPLE) -> None:
+    def __init__(
+        self,
+        projects: Mapping[str, Sequence[Mapping[str, Any]]] = SAMPLE,
+        host: str = "127.0.0.1",
+        files: Mapping[str, bytes] | None = None,
+    ) -> None:
+        """``files`` are served at ``/files/<name>`` (real wheels, for pip in a build);
+        ``host`` is where to listen (a Docker bridge's address reaches builds)."""
         self._projects = {name: list(files) for name, files in projects.items()}
+        self._files = dict(files or {})
         self._lock = threading.Lock()
         self.seen: list[Seen] = []
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.host = host
+        self._http = ThreadingHTTPServer((host, 0), _Handler)
         self._http.index = self  # type: ignore[attr-defined]  # how handlers find us
         # A short poll interval: shutdown() waits for it, once per test.
         self._thread = threading.Thread(
@@ -121,7 +130,7 @@ class IndexServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._http.server_port}/simple/"
+        return f"http://{self.host}:{self._http.server_port}/simple/"
 
     def __enter__(self) -> IndexServer:
         self._thread.start()
@@ -147,6 +156,9 @@ class IndexServer:
         name = path.removeprefix("/simple/").strip("/")
         with self._lock:
             files = self._projects.get(name)
+            served = self._files.get(path.removeprefix("/files/"))
+        if path.startswith("/files/") and served is not None:
+            return 200, "application/octet-stream", served, None
         if name == "garbage":
             return 200, JSON, MALFORMED, None
         if files is None or not path.startswith("/simple/"):
