@@ -195,6 +195,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_collate(args: argparse.Namespace) -> int:
     plan = resolve.load_frozen(args.plan, args.project_dir)
+    collate.find(plan, args.dirs)  # every problem before a run directory is made
     run = rundir.create(args.runs_dir.resolve(), plan)
     merged = collate.merge(plan, args.dirs, run)
     collate.mark_origin(run, plan, merged)

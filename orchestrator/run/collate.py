@@ -63,11 +63,13 @@ def cell_folders(dirs: Sequence[Path]) -> list[Path]:
     return found
 
 
-def merge(plan: Plan, dirs: Sequence[Path], run: RunDir) -> list[str]:
-    """Copy every cell folder under ``dirs`` into ``run``; returns the cell ids merged."""
+def find(plan: Plan, dirs: Sequence[Path]) -> list[tuple[Path, CellResult]]:
+    """Every cell folder under ``dirs`` with its result, each checked against ``plan``:
+    it must come from the same plan, be one of its cells, and be there once."""
     digest = plan_digest(plan)
     planned = {cell.id for cell in plan.cells}
     seen: dict[str, Path] = {}
+    found = []
     for folder in cell_folders(dirs):
         result = _result(folder)
         cell_id = result.cell.id
@@ -77,10 +79,18 @@ def merge(plan: Plan, dirs: Sequence[Path], run: RunDir) -> list[str]:
         if cell_id in seen:
             raise ConfigError(f"cell {cell_id!r} is in both {seen[cell_id]} and {folder}")
         seen[cell_id] = folder
-        _copy(folder, run.cell(cell_id), result, run)
-    if not seen:
+        found.append((folder, result))
+    if not found:
         raise ConfigError(f"no cell folders (with result.json) under {', '.join(map(str, dirs))}")
-    return list(seen)
+    return found
+
+
+def merge(plan: Plan, dirs: Sequence[Path], run: RunDir) -> list[str]:
+    """Copy every cell folder under ``dirs`` into ``run``; returns the cell ids merged."""
+    found = find(plan, dirs)
+    for folder, result in found:
+        _copy(folder, run.cell(result.cell.id), result, run)
+    return [result.cell.id for _, result in found]
 
 
 def _read_json(file: Path) -> object:
