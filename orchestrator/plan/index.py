@@ -62,6 +62,7 @@ class File:
     tags: frozenset[Tag] | None
     requires_python: str | None = None
     yanked: bool = False
+    upload_time: str | None = None  # PEP 700 (API 1.1) ISO 8601, e.g. 2026-11-06T17:37:01Z
 
     @property
     def is_sdist(self) -> bool:
@@ -339,6 +340,7 @@ def _file(entry: Any) -> tuple[Version, File] | None:
         tags=tags,
         requires_python=requires if isinstance(requires, str) and requires.strip() else None,
         yanked=bool(entry.get("yanked", False)),  # true or a reason string (PEP 691)
+        upload_time=uploaded if isinstance(uploaded := entry.get("upload-time"), str) else None,
     )
 
 
