@@ -120,7 +120,7 @@ class Facts:
     test_command: str | None = None
     test_command_source: str | None = None
     extras: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()  # PEP 735 [dependency-groups] (Poetry's groups are not)
     test_requirements: tuple[str, ...] = ()  # requirements files of test needs, relative
     tox_deps: tuple[str, ...] = ()
     installable: bool = False  # has pyproject.toml with a build system, setup.py or setup.cfg
@@ -327,7 +327,6 @@ def _poetry(reader: _Reader, data: Mapping[str, Any]) -> None:
         if isinstance(table, dict):
             section = f"[tool.poetry.group.{group}.dependencies]"
             tables.append((f"group {group}", section, table.get("dependencies")))
-            reader.groups.append(str(group))
     for kind, section, table in tables:
         for name, value in table.items() if isinstance(table, dict) else ():
             constraint = value.get("version") if isinstance(value, dict) else value
