@@ -37,6 +37,11 @@ from orchestrator import __version__, environment
 MAX_RECORD_BYTES = 1 << 20
 TIMEOUT = 20.0
 
+LATEST_ONLY = (
+    "PyPI's JSON API lists the vulnerabilities of each package's latest release only, and "
+    "its per-release endpoint does not answer here; for older releases give --advisories DIR"
+)
+
 Status = Literal["affected", "clear", "unknown"]
 AFFECTED: Status = "affected"
 CLEAR: Status = "clear"
@@ -297,12 +302,7 @@ class PyPIJson:
         if _same(latest_version, version):
             note = "PyPI's JSON API answers for the latest release only; this is it"
             return self._answer(key, version, vulnerabilities, note)
-        note = (
-            f"PyPI's JSON API lists vulnerabilities of the latest release ({latest_version}) "
-            "only, and its per-release endpoint does not answer here; "
-            "use --advisories DIR for other releases"
-        )
-        return Check(key, version, UNKNOWN, self.description, note=note)
+        return Check(key, version, UNKNOWN, self.description, note=LATEST_ONLY)
 
     def _answer(self, key: str, version: str, entries: object, note: str) -> Check:
         found = tuple(
