@@ -84,7 +84,7 @@ def dependency_table(assessment: Assessment) -> Table:
             line(dep.kind),
             line(dep.declared or "any"),
             _in_use(dep),
-            line(dep.latest_allowed or "?"),
+            line(dep.latest_allowed or ("?" if dep.latest is None else "none final")),
             line(dep.latest or "?"),
             line(_behind(dep)),
             _vulnerabilities(dep),
