@@ -3,9 +3,11 @@ matrix file.
 
 The matrix is built in memory from the assessment: its baseline is what the project
 uses today; the proposal (``--python``, ``--with NAME==VERSION``) changes some axes.
-Cells: the baseline, the proposal, and, when the proposal changes more than one axis,
-each cell that reverts one changed axis to the baseline, so the verdict can name the
-single change that breaks the proposal (the culprit). The matrix then goes through
+The direct runtime dependencies pinned today and not in the proposal are held at their
+versions in every cell (constraints). Cells: the baseline, the proposal, and, when the
+proposal changes more than one axis, each cell that reverts one changed axis to the
+baseline, so the verdict can name the single change that breaks the proposal (the
+culprit). The matrix then goes through
 the normal planner and run, like any matrix file.
 """
 
@@ -123,6 +125,13 @@ def trial_matrix(
         if d.kind == "dev" or d.kind.startswith("group ")
     ]
     setup = test_setup(facts, dev)
+    # What else is in use stays as it is in every cell: the direct runtime dependencies
+    # pinned or locked today (by name, under the cells' constraints, not as axes).
+    held = tuple(
+        f"{d.name}=={d.in_use}"
+        for d in assessment.dependencies
+        if d.kind == "runtime" and d.in_use and not d.marker and d.name not in proposed
+    )
     name = (facts.name or facts.root.name) + "-try"
     matrix = Matrix(
         name=name,
@@ -130,6 +139,7 @@ def trial_matrix(
         project=setup.project(facts.root),
         axes=axes,
         baseline=baseline,
+        constraints=tuple(dict.fromkeys(held)),
         exclude=tuple(exclude),
         image_family=assessment.family,
         run=RunOptions(),
