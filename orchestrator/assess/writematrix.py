@@ -100,16 +100,24 @@ def test_setup(facts: Facts, declared_dev: list[tuple[str, str, str]]) -> TestSe
 
 
 def _checked(root: Path, setup: TestSetup, notes: list[str]) -> TestSetup:
-    """Drop a requirements file or group that testdeps cannot read (a URL requirement,
-    an unsupported option), saying so."""
-    for key in ("requirements", "dependency_groups"):
-        try:
-            testdeps.test_requirements(setup.project(root))
-            break
-        except testdeps.ProjectFileError as exc:
-            notes.append(f"left out {key} {list(getattr(setup, key))}: {exc}")
-            setup = replace(setup, **{key: ()})
+    """Drop a requirements file or dependency group that testdeps cannot read (a URL
+    requirement, an unsupported option), saying so: the matrix loader would refuse it."""
+    if setup.requirements and not _readable(Project(root, requirements=setup.requirements), notes):
+        setup = replace(setup, requirements=())
+    groups = setup.dependency_groups
+    if groups and not _readable(Project(root, dependency_groups=groups), notes):
+        setup = replace(setup, dependency_groups=())
     return setup
+
+
+def _readable(project: Project, notes: list[str]) -> bool:
+    try:
+        testdeps.test_requirements(project)
+    except testdeps.ProjectFileError as exc:
+        what = list(project.requirements) or list(project.dependency_groups)
+        notes.append(f"left out {what}: {exc}")
+        return False
+    return True
 
 
 def _mentions_pytest(facts: Facts, setup: TestSetup) -> bool:
