@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="finish an earlier run (interrupted, or the Docker daemon went away): run "
         "only its cells that did not finish, with its plan.json, into the same directory",
     )
+    _advisories_argument(run)
     run.set_defaults(func=cmd_run)
 
     base = commands.add_parser(
@@ -116,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         "-f", "--format", choices=report.FORMATS, default="terminal", help="(default: terminal)"
     )
     report_cmd.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
+    report_cmd.add_argument(
+        "--advisories",
+        type=Path,
+        metavar="DIR",
+        help="check the cells' packages against this offline advisory directory (PyPA "
+        "advisory-database layout) instead of the run's advisories.json",
+    )
     report_cmd.set_defaults(func=cmd_report)
 
     _assess_commands(commands)
@@ -198,13 +206,7 @@ def _assess_arguments(parser: argparse.ArgumentParser) -> None:
         default="debian",
         help="image family whose interpreters count (default: debian)",
     )
-    parser.add_argument(
-        "--advisories",
-        type=Path,
-        metavar="DIR",
-        help="an offline advisory directory in the PyPA advisory-database layout "
-        "(vulns/<package>/*.yaml, OSV); default: PyPI's JSON API (latest releases only)",
-    )
+    _advisories_argument(parser)
     index = parser.add_argument_group("package index")
     index.add_argument(
         "--index-url", metavar="URL", help="PEP 691 index (default: $PIP_INDEX_URL, PyPI)"
@@ -213,15 +215,34 @@ def _assess_arguments(parser: argparse.ArgumentParser) -> None:
     index.add_argument("--no-index", action="store_true", help="never ask the index")
 
 
+def _advisories_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--advisories",
+        type=Path,
+        metavar="DIR",
+        help="an offline advisory directory in the PyPA advisory-database layout "
+        "(vulns/<package>/*.yaml, OSV); default: PyPI's JSON API (latest releases only)",
+    )
+
+
+def _advisory_source(args: argparse.Namespace) -> Any:
+    """--advisories DIR, else PyPI's JSON API next to the index (unless offline)."""
+    from orchestrator.assess import advisories
+    from orchestrator.plan.index import choose_url
+
+    if args.advisories is not None and not args.advisories.is_dir():
+        raise ConfigError(f"--advisories {args.advisories}: not a directory")
+    online = not (getattr(args, "offline", False) or getattr(args, "no_index", False))
+    return advisories.source_for(args.advisories, choose_url(args.index_url), online=online)
+
+
 def _assessment(args: argparse.Namespace) -> Any:
-    from orchestrator.assess import advisories, assessment
+    from orchestrator.assess import assessment
     from orchestrator.plan.index import IndexClient, choose_url
 
     url = choose_url(args.index_url)
     client = None if args.no_index else IndexClient(url, offline=args.offline)
-    if args.advisories is not None and not args.advisories.is_dir():
-        raise ConfigError(f"--advisories {args.advisories}: not a directory")
-    source = advisories.source_for(args.advisories, url, online=not (args.offline or args.no_index))
+    source = _advisory_source(args)
     return assessment.assess(args.path, client=client, advisories=source, family=args.family)
 
 
@@ -253,7 +274,9 @@ def cmd_try(args: argparse.Namespace) -> int:
         matrix, index_url=args.index_url, offline=args.offline, use_index=not args.no_index
     )
     console.out.print(console.plan_table(plan))
-    request = runner.RunRequest(plan=plan, runs_root=args.runs_dir, jobs=args.jobs)
+    request = runner.RunRequest(
+        plan=plan, runs_root=args.runs_dir, jobs=args.jobs, advisories=_advisory_source(args)
+    )
     return runner.execute(request)
 
 
@@ -345,6 +368,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs or plan.run.jobs,
         only=tuple(args.cell),
         resume=args.resume,
+        advisories=_advisory_source(args),
     )
     return runner.execute(request)
 
@@ -380,8 +404,17 @@ def cmd_bases(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from orchestrator.assess import advisories, exposure
+
     run = results.load(args.run_dir)
-    judgement = verdict.compute(run)
+    known = exposure.load(args.run_dir)
+    if args.advisories is not None:
+        if not args.advisories.is_dir():
+            raise ConfigError(f"--advisories {args.advisories}: not a directory")
+        allow = known.allow if known is not None else True
+        database = advisories.OfflineDatabase(args.advisories)
+        known = exposure.check_run(run, database, allow=allow)
+    judgement = verdict.compute(run, exposure=known)
     if args.format == "terminal" and args.output is None:
         terminal.print_terminal(console.out, run, judgement)
         return 0

@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -26,6 +26,7 @@ import docker.errors
 import requests.exceptions
 
 from orchestrator import LABEL_PREFIX, console, verdict
+from orchestrator.assess import advisories, exposure
 from orchestrator.build import engine
 from orchestrator.errors import (
     DOCKER_LOST,
@@ -53,6 +54,8 @@ class RunRequest:
     jobs: int
     only: tuple[str, ...] = ()
     resume: Path | None = None  # an earlier run directory: run what did not finish there
+    # Where known vulnerabilities of the cells' packages come from (None: not checked).
+    advisories: advisories.Source | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class _Active:
     judged: tuple[Cell, ...]  # whose statuses decide the exit code
     jobs: int
     resumed: bool = False
+    advisories: advisories.Source | None = None
 
 
 def execute(request: RunRequest) -> int:
@@ -74,6 +78,7 @@ def execute(request: RunRequest) -> int:
     cannot be written (a full disk), after keeping every finished result."""
     client = engine.connect()
     active = _resume(request, client) if request.resume else _fresh(request, client)
+    active = replace(active, advisories=request.advisories)
     # Innermost first: a Docker connection error is the daemon's, not the disk's
     # (requests' exceptions are OSErrors too).
     with _write_errors(active.run), engine.lost_daemon_check(client), _terminate_as_interrupt():
@@ -124,7 +129,7 @@ def _execute(active: _Active) -> int:
     ending = _run_cells(active) if active.cells else "done"
     results.collate(run)
     data = results.load(run.path)  # read back as `oxzep7 report` reads it
-    _conclude(run, data)
+    _conclude(run, data, active)
     _raise_if_lost(run, data, ending)
     if ending == "interrupted":
         return EXIT_INTERRUPTED
@@ -226,9 +231,13 @@ def _write_errors(run: rundir.RunDir) -> Iterator[None]:
         ) from None
 
 
-def _conclude(run: rundir.RunDir, data: results.RunResults) -> None:
+def _conclude(run: rundir.RunDir, data: results.RunResults, active: _Active) -> None:
     """The verdict on the terminal; every report and the environments on disk."""
-    judgement = verdict.compute(data)
+    known = None
+    if active.advisories is not None:  # the cells' packages against the advisory source
+        known = exposure.check_run(data, active.advisories, allow=active.plan.run.allow_vulnerable)
+        exposure.save(run.path, known)
+    judgement = verdict.compute(data, exposure=known)
     console.out.print()
     terminal.print_terminal(console.out, data, judgement)
     written = export.write_reports(run.path, data, judgement)

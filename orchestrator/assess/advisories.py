@@ -289,6 +289,7 @@ class PyPIJson:
         context = ssl.create_default_context(cafile=str(bundle) if bundle else None)
         self._opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context))
         self._latest: dict[str, tuple[str, Any] | str] = {}
+        self._unreachable = ""  # set at the first connection failure: no more waiting
 
     def check(self, name: str, version: str) -> Check:
         key = canonicalize_name(name)
@@ -328,6 +329,8 @@ class PyPIJson:
 
     def _get(self, path: str) -> Any:
         """The JSON document at ``base + path``, or a string saying why there is none."""
+        if self._unreachable:
+            return self._unreachable
         request = urllib.request.Request(
             self.base + path,
             headers={"Accept": "application/json", "User-Agent": f"oxzep7/{__version__}"},
@@ -337,9 +340,12 @@ class PyPIJson:
                 return json.loads(response.read(32 << 20))
         except urllib.error.HTTPError as exc:
             return f"{self.base + path} answered HTTP {exc.code}"
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+        except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            return f"cannot reach {self.base} ({reason})"
+            self._unreachable = f"cannot reach {self.base} ({reason})"
+            return self._unreachable
+        except ValueError:
+            return f"{self.base + path} did not answer JSON"
 
 
 def _pypi_advisory(entry: Mapping[str, Any]) -> Advisory:
