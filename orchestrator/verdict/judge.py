@@ -254,8 +254,8 @@ def exposure_warnings(exposure: Exposure | None, ranking: Ranking) -> list[str]:
             found.append(f"The recommendation {picked.id} has {exposure.text(picked.id)}.")
         elif unknown:
             found.append(
-                f"The recommendation {picked.id}: vulnerabilities unknown "
-                f"({count(len(unknown), 'package')} {source} could not say for)."
+                f"The recommendation {picked.id}: vulnerabilities unknown for "
+                f"{count(len(unknown), 'package')} of it ({source} could not say)."
             )
         else:
             found.append(f"The recommendation {picked.id} has no known vulnerability ({source}).")
