@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import EXAMPLE, oxzep7
+from tests.unit.assess.conftest import ADVISORIES
 
 pytestmark = [pytest.mark.docker, pytest.mark.network]
 
@@ -47,7 +48,16 @@ def test_assessed_matrix_runs(tmp_path: Path):
 def test_try_shows_the_regression_and_its_culprit(tmp_path: Path):
     runs = tmp_path / "runs"
     done = oxzep7(
-        "try", str(EXAMPLE), "--python", "3.11", "--with", "click==8.1.8", "--runs-dir", str(runs)
+        "try",
+        str(EXAMPLE),
+        "--python",
+        "3.11",
+        "--with",
+        "click==8.1.8",
+        "--runs-dir",
+        str(runs),
+        "--advisories",
+        str(ADVISORIES),
     )
     assert done.returncode == 1, done.stdout + done.stderr
     results = json.loads((runs / "latest" / "results.json").read_text())
@@ -62,3 +72,10 @@ def test_try_shows_the_regression_and_its_culprit(tmp_path: Path):
     verdict = json.loads((runs / "latest" / "verdict.json").read_text())
     blocker = next(b for b in verdict["blockers"] if b["cell"] == "py3.11-click8.1.8")
     assert blocker["culprits"][0]["axis"] == "click"
+    # Each cell's resolved packages against the offline advisories: Debian 11's
+    # setuptools 44.1.1 in the Python 3.9 cells has PYSEC-2022-43012 (fixed in 65.5.1).
+    advisories = json.loads((runs / "latest" / "advisories.json").read_text())
+    line = "setuptools 44.1.1: PYSEC-2022-43012 (fixed in 65.5.1)"
+    assert advisories["vulnerable"] == {"py3.9-click7.1.2": [line], "py3.9-click8.1.8": [line]}
+    assert "The recommendation py3.11-click7.1.2 has no known vulnerability" in done.stdout
+    assert line in done.stdout
