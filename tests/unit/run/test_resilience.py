@@ -49,14 +49,26 @@ def test_a_resume_runs_cells_without_a_result_or_cut_short_by_the_daemon(tmp_pat
     lost = DockerLostError("connection refused").message
     results.record(run, CellResult(cell=CELLS[2], status="error", duration=1.0, message=lost))
     run.cell_started(CELLS[2].id).touch()
+    run.cell(CELLS[3].id).mkdir(parents=True)
+    run.cell_result(CELLS[3].id).write_text('{"cell": ')  # damaged: run it again
     request = runner.RunRequest(plan=PLAN, runs_root=tmp_path, jobs=1, resume=run.path)
-    active = runner._resume(request, _NoContainers())
+    active = runner._resume(request, _NoContainers(), run)
     assert [c.id for c in active.cells] == ["py3.11-click8.1.0", "py3.11-click8.1.8"]
     assert active.judged == CELLS
     # The cut-short cell's stale result and marker are gone, the others are kept.
     assert not run.cell_result("py3.11-click8.1.0").exists()
     assert not run.cell_started("py3.11-click8.1.0").exists()
     assert results.load_cell_result(run, "py3.11-click8.0.0").message == "boom"
+
+
+def test_a_run_directory_in_use_cannot_be_resumed_at_the_same_time(tmp_path):
+    run = rundir.create(tmp_path, PLAN, run_id="r1")
+    with (
+        runner._only_one_process(run),
+        pytest.raises(RunError, match="in use by another"),
+        runner._only_one_process(run),
+    ):
+        pass
 
 
 def test_the_lost_daemon_has_its_own_exit_code_and_message():
