@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "only its cells that did not finish, with its plan.json, into the same directory",
     )
     _advisories_argument(run)
+    _audit_argument(run)
     run.set_defaults(func=cmd_run)
 
     base = commands.add_parser(
@@ -187,6 +188,7 @@ def _assess_commands(commands: Any) -> None:
         help="run just the baseline and the proposal (no culprit when several axes change)",
     )
     _assess_arguments(trial)
+    _audit_argument(trial)
     trial.add_argument(
         "-j", "--jobs", type=_positive, default=2, help="cells run at once (default: 2)"
     )
@@ -225,10 +227,24 @@ def _advisories_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _audit_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--audit",
+        action="store_true",
+        help="check every cell's packages against PyPI's JSON API (latest releases only; "
+        "--advisories DIR checks against an offline directory instead)",
+    )
+
+
 def _advisory_source(args: argparse.Namespace) -> Any:
-    """--advisories DIR, else PyPI's JSON API next to the index (unless offline)."""
+    """--advisories DIR, else PyPI's JSON API next to the index (unless offline). A run
+    (which has --audit) asks no source unless told to: a warm run must not wait on
+    dozens of HTTP requests, and an offline one must not try them."""
     from orchestrator.assess import advisories
     from orchestrator.plan.index import choose_url
+
+    if args.advisories is None and getattr(args, "audit", True) is False:
+        return None
 
     if args.advisories is not None and not args.advisories.is_dir():
         raise ConfigError(f"--advisories {args.advisories}: not a directory")
