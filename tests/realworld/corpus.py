@@ -220,9 +220,12 @@ def play_git_checkout(root: Path, version: str) -> None:
         subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
     git("init", "-q", "-b", "main")
-    git("add", "-A", "-f")
+    # Only what the project tracks: files its .gitignore names (such as a version file
+    # setuptools-scm generated into the sdist) are not in a clone, so they go.
+    git("add", "-A")
     git("-c", "commit.gpgsign=false", "commit", "-q", "-m", f"Release {version}")
     git("-c", "tag.gpgsign=false", "tag", "-a", version, "-m", version)
+    git("clean", "-q", "-f", "-d", "-X")
 
 
 def prepare(project: Project, work: Path) -> Path:

@@ -77,10 +77,15 @@ def test_git_checkout_play_has_no_pkg_info_and_a_tag(tmp_path: Path):
     (root / "src" / "demo.egg-info").mkdir(parents=True)
     (root / "PKG-INFO").write_text("Metadata-Version: 2.1\n")
     (root / "pyproject.toml").write_text("[project]\nname='demo'\n")
+    (root / ".gitignore").write_text("_version.py\n")
+    (root / "_version.py").write_text("version = '1.2'\n")
     corpus.play_git_checkout(root, "1.2")
     assert not (root / "PKG-INFO").exists()
     assert not (root / "src" / "demo.egg-info").exists()
     assert (root / ".git").is_dir()
+    assert not (root / "_version.py").exists()  # ignored files are not in a clone
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True)
+    assert dirty.stdout == b""
     tag = subprocess.run(
         ["git", "describe", "--tags"], cwd=root, capture_output=True, text=True, check=True
     )
