@@ -299,12 +299,13 @@ def run_project(project: Project, work: Path, jobs: int | None) -> list[CellChec
 
 
 def matches(test_id: str, pattern: str) -> bool:
-    """A failing test id against an expected entry: a test id, a test file (every test
-    in it), or a glob over either (``tests/test_*.py``)."""
+    """A failing test id against an expected entry: a test id (all its parametrizations),
+    a test file (every test in it), or a glob over either (``tests/test_*.py``)."""
     path = test_id.split("::", 1)[0]
     return (
         test_id == pattern
         or test_id.startswith(pattern + "::")
+        or test_id.startswith(pattern + "[")  # every parametrization of a test
         or fnmatch.fnmatchcase(test_id, pattern)
         or fnmatch.fnmatchcase(path, pattern)
     )

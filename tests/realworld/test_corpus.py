@@ -31,6 +31,8 @@ def test_matches_test_ids_files_and_globs():
     assert corpus.matches("tests/test_a.py::test_x", "tests/test_a.py")
     assert corpus.matches("tests/test_a.py::T::test_x", "tests/test_a.py::T::test_x")
     assert corpus.matches("tests/test_a.py::test_x", "tests/test_*.py")
+    assert corpus.matches("tests/test_a.py::test_x[<lambda>0]", "tests/test_a.py::test_x")
+    assert not corpus.matches("tests/test_a.py::test_xy", "tests/test_a.py::test_x")
     assert not corpus.matches("tests/test_ab.py::test_x", "tests/test_a.py")
     assert not corpus.matches("tests.test_a", "tests/test_a.py")
 
