@@ -208,18 +208,47 @@ def unpack(archive: Path, dest: Path) -> Path:
     return dest
 
 
+def version_files(root: Path) -> list[str]:
+    """Files a git-versioning build hook writes, as the project's pyproject.toml names them
+    (setuptools-scm ``write_to``/``version_file``, hatch-vcs ``version-file``, pdm-backend
+    ``write_to``)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    try:
+        tool = tomllib.loads((root / "pyproject.toml").read_text()).get("tool", {})
+    except FileNotFoundError:
+        return []
+    scm = tool.get("setuptools_scm", {})
+    vcs_hook = tool.get("hatch", {}).get("build", {}).get("hooks", {}).get("vcs", {})
+    pdm = tool.get("pdm", {}).get("version", {})
+    pdm_file = pdm.get("write_to")
+    pdm_dir = tool.get("pdm", {}).get("build", {}).get("package-dir", "src")
+    found = [scm.get("version_file"), scm.get("write_to"), vcs_hook.get("version-file")]
+    found.append(f"{pdm_dir}/{pdm_file}" if pdm_file else None)
+    return [f for f in found if f]
+
+
 def play_git_checkout(root: Path, version: str) -> None:
     """Make ``root`` look like a clone at the release tag: no PKG-INFO, so tools such as
     setuptools-scm and hatch-vcs can only take the version from git."""
     (root / "PKG-INFO").unlink(missing_ok=True)
     for info in [*root.glob("*.egg-info"), *root.glob("src/*.egg-info")]:
         shutil.rmtree(info)
+    # The version file the build writes is never tracked: without it the sdist's own
+    # .gitignore (not every sdist ships one) would have to say so.
+    generated = version_files(root)
+    for rel in generated:
+        (root / rel).unlink(missing_ok=True)
     env = {**os.environ, **GIT_ENV}
 
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
     git("init", "-q", "-b", "main")
+    with (root / ".git" / "info" / "exclude").open("a") as exclude:
+        exclude.writelines(f"/{rel}\n" for rel in generated)
     # Only what the project tracks: files its .gitignore names (such as a version file
     # setuptools-scm generated into the sdist) are not in a clone, so they go.
     git("add", "-A")

@@ -78,7 +78,10 @@ def test_git_checkout_play_has_no_pkg_info_and_a_tag(tmp_path: Path):
     root = tmp_path / "demo-1.2"
     (root / "src" / "demo.egg-info").mkdir(parents=True)
     (root / "PKG-INFO").write_text("Metadata-Version: 2.1\n")
-    (root / "pyproject.toml").write_text("[project]\nname='demo'\n")
+    (root / "pyproject.toml").write_text(
+        "[project]\nname='demo'\n[tool.hatch.build.hooks.vcs]\nversion-file = 'src/v.py'\n"
+    )
+    (root / "src" / "v.py").write_text("__version__ = '1.2'\n")
     (root / ".gitignore").write_text("_version.py\n")
     (root / "_version.py").write_text("version = '1.2'\n")
     corpus.play_git_checkout(root, "1.2")
@@ -86,6 +89,7 @@ def test_git_checkout_play_has_no_pkg_info_and_a_tag(tmp_path: Path):
     assert not (root / "src" / "demo.egg-info").exists()
     assert (root / ".git").is_dir()
     assert not (root / "_version.py").exists()  # ignored files are not in a clone
+    assert not (root / "src" / "v.py").exists()  # nor is the version file a build writes
     dirty = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True)
     assert dirty.stdout == b""
     tag = subprocess.run(
