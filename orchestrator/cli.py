@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from importlib import resources
 from pathlib import Path
-
-from rich.markup import escape
 
 from orchestrator import __version__, console, environment, report, runner, verdict
 from orchestrator.build import bases, engine
 from orchestrator.errors import (
-    EXIT_BASE_IMAGE,
-    EXIT_CELLS_FAILED,
-    EXIT_CONFIG,
-    EXIT_DOCKER,
-    EXIT_INDEX,
+    EXIT_BROKEN_PIPE,
+    EXIT_CODES,
     EXIT_INTERRUPTED,
-    EXIT_RUN,
     ConfigError,
     Oxzep7Error,
 )
@@ -30,17 +26,7 @@ from orchestrator.report import terminal
 from orchestrator.run import results
 from orchestrator.run.rundir import DEFAULT_ROOT, write_text
 
-EPILOG = f"""\
-exit codes:
-  0    every cell passed
-  {EXIT_CELLS_FAILED}    some cell failed, errored or timed out
-  {EXIT_CONFIG}    the matrix file or the command line is wrong
-  {EXIT_DOCKER}    the Docker daemon cannot be reached
-  {EXIT_BASE_IMAGE}    a base image could not be built
-  {EXIT_RUN}    the run itself could not proceed
-  {EXIT_INDEX}    the package index could not answer
-  {EXIT_INTERRUPTED}  interrupted (finished results are kept)
-"""
+EPILOG = "exit codes:\n" + "".join(f"  {code:<4} {meaning}\n" for code, meaning in EXIT_CODES)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID",
         help="run only this cell (repeatable); see 'oxzep7 plan'",
     )
+    run.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="finish an earlier run (interrupted, or the Docker daemon went away): run "
+        "only its cells that did not finish, with its plan.json, into the same directory",
+    )
     run.set_defaults(func=cmd_run)
 
     base = commands.add_parser(
@@ -114,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render the verdict of RUN_DIR (a directory holding results.json, e.g. "
         ".oxzep7/runs/latest): the recommended cell, why higher cells are not safe, the "
         "grid of cells and the per-test outcomes.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     report_cmd.add_argument("run_dir", type=Path, help="run directory (or its results.json)")
     report_cmd.add_argument(
@@ -189,9 +184,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan.to_dict(), indent=2))
     else:
-        console.lines(escape(line) for line in console.resolved_lines(plan))
+        console.lines(console.resolved_lines(plan))
         console.out.print(console.plan_table(plan))
-        console.lines([escape(_baseline_line(plan))])
+        console.lines([_baseline_line(plan)])
     return 0
 
 
@@ -207,7 +202,7 @@ def _baseline_line(plan: Plan) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    plan = _plan(args)
+    plan = _resumed_plan(args) if args.resume else _plan(args)
     pruned = {p.cell.id: p.reason for p in plan.pruned}
     for cell_id in args.cell:
         if cell_id in pruned:
@@ -215,9 +210,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         if cell_id not in {cell.id for cell in plan.cells}:
             raise ConfigError(f"no cell {cell_id!r} in the plan; see 'oxzep7 plan'")
     request = runner.RunRequest(
-        plan=plan, runs_root=args.runs_dir, jobs=args.jobs or plan.run.jobs, only=tuple(args.cell)
+        plan=plan,
+        runs_root=args.runs_dir,
+        jobs=args.jobs or plan.run.jobs,
+        only=tuple(args.cell),
+        resume=args.resume,
     )
     return runner.execute(request)
+
+
+def _resumed_plan(args: argparse.Namespace) -> Plan:
+    """The plan an earlier run recorded: a resumed run does exactly what it set out to."""
+    if args.matrix is not None or args.frozen is not None:
+        raise ConfigError(
+            "--resume RUN_DIR takes its plan from RUN_DIR; give no MATRIX or --frozen"
+        )
+    return resolve.load_frozen(args.resume / "plan.json")
 
 
 def cmd_bases(args: argparse.Namespace) -> int:
@@ -226,6 +234,7 @@ def cmd_bases(args: argparse.Namespace) -> int:
     env = environment.from_host()
     log_dir = DEFAULT_ROOT.parent / "bases"
     for python in plan.pythons:
+        started = time.monotonic()
         base = bases.ensure_base(
             client,
             plan.image_family,
@@ -235,36 +244,34 @@ def cmd_bases(args: argparse.Namespace) -> int:
             refresh=args.refresh,
             say=lambda m: console.out.print(f"  {m}"),
         )
-        console.out.print(f"py{python}: {'built' if base.built else 'present'} {base.tag}")
+        took = f" in {time.monotonic() - started:.0f} s" if base.built else ""
+        console.out.print(f"py{python}: {'built' if base.built else 'present'} {base.tag}{took}")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    data = _load_results(args.run_dir)
-    judgement = verdict.compute(data)
+    run = results.load(args.run_dir)
+    judgement = verdict.compute(run)
     if args.format == "terminal" and args.output is None:
-        terminal.print_terminal(console.out, data, judgement)
+        terminal.print_terminal(console.out, run, judgement)
         return 0
-    text = report.render(args.format, data, judgement)
+    text = report.render(args.format, run, judgement)
     if args.output is None:
-        sys.stdout.write(text)
-    else:
-        write_text(args.output, text)
-        console.out.print(f"wrote {args.output}")
+        sys.stdout.write(text)  # every format leaves no control character raw
+        return 0
+    _write_output(args.output, text)
+    console.lines([f"wrote {args.output}"])
     return 0
 
 
-def _load_results(path: Path) -> dict:
-    file = path / "results.json" if path.is_dir() else path
+def _write_output(path: Path, text: str) -> None:
+    """Write the report to ``-o PATH``; a path that cannot take it is a usage error."""
+    if path.is_dir():
+        raise ConfigError(f"-o {path}: is a directory; name a file to write")
     try:
-        data = json.loads(file.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"no results.json in {path}: is it a run directory?") from None
-    except ValueError as exc:
-        raise ConfigError(f"{file} is not valid JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("schema") != results.RESULTS_SCHEMA:
-        raise ConfigError(f"{file} is not an oxzep7 results file ({results.RESULTS_SCHEMA})")
-    return data
+        write_text(path, text)
+    except OSError as exc:
+        raise ConfigError(f"-o {path}: cannot write it: {exc.strerror or exc}") from None
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -274,14 +281,31 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # rich handles a closed stdout itself (exit 1); one handling for all output: below.
+    console.out.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except Oxzep7Error as exc:
         console.error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         console.error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`oxzep7 plan --json | head -1`): stop quietly, as a
+        # program killed by SIGPIPE would. Python flushes stdout once more on exit, so
+        # point it at /dev/null first (the recipe of the signal module's documentation).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _broken_pipe() -> None:
+    console.out.quiet = True
+    raise BrokenPipeError
 
 
 if __name__ == "__main__":

@@ -1,61 +1,60 @@
-"""Terminal output: the plan table, progress lines and the summary table.
+"""Terminal output: the plan table, progress lines and errors. Results and verdicts
+look the way :mod:`orchestrator.report.terminal` draws them (one renderer, one
+colour scheme), which this module's progress lines share.
 
-rich decides colour from the terminal (none in CI logs or when NO_COLOR is
-set); every line also reads well as plain text.
+Both consoles read no markup and no emoji codes: what is printed is the text given,
+and styles come from rich ``Text`` objects only. So a matrix named ``[/]`` or a test
+id holding ``[link=...]`` prints as itself. Values from outside (matrix files,
+results, logs) also go through :func:`orchestrator.sanitize.clean`, so no control
+character reaches the terminal raw.
+
+rich decides colour from the terminal (none in CI logs or when NO_COLOR is set);
+every line also reads well as plain text.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from orchestrator import verdict
-from orchestrator.models import Plan
-
-STATUS_STYLE = {
-    "passed": "green",
-    "failed": "red",
-    "error": "magenta",
-    "infeasible": "cyan",
-    "timeout": "yellow",
-    "not run": "dim",
-}
+from orchestrator.models import INFEASIBLE, Plan
+from orchestrator.report.terminal import line, status_style
 
 # Off a terminal (CI logs, pipes) rich would assume 80 columns and squeeze the
 # tables; logs have no width limit worth respecting, so give them room.
 _WIDTH = None if sys.stdout.isatty() else max(int(os.environ.get("COLUMNS", 0) or 0), 140)
-out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH, markup=False, emoji=False)
 
 
 def plan_table(plan: Plan) -> Table:
+    """The plan's cells (baseline marked) and the pruned ones with their reason."""
     axes = _axis_names(plan)
     pruned = f", {len(plan.pruned)} infeasible" if plan.pruned else ""
-    title = f"{plan.name}: {len(plan.cells)} cells{pruned}"
+    title = line(plan.name, f": {len(plan.cells)} cells{pruned}")
     table = Table(title=title, title_justify="left")
     table.add_column("cell")
     for axis in axes:
-        table.add_column(axis)
+        table.add_column(line(axis))
     table.add_column("")
     for cell in plan.cells:
         values = cell.axes
         table.add_row(
-            escape(cell.id),
-            *(escape(values.get(a, "-")) for a in axes),
+            line(cell.id),
+            *(line(values.get(a, "-")) for a in axes),
             "baseline" if cell.baseline else "",
         )
-    for pruned in plan.pruned:
-        values = pruned.cell.axes
+    for item in plan.pruned:
+        values = item.cell.axes
         table.add_row(
-            f"[dim]{escape(pruned.cell.id)}[/]",
-            *(f"[dim]{escape(values.get(a, '-'))}[/]" for a in axes),
-            f"{styled('infeasible')}: {escape(pruned.reason)}",
+            line((item.cell.id, "dim")),
+            *(line((values.get(a, "-"), "dim")) for a in axes),
+            line((INFEASIBLE, status_style(INFEASIBLE)), ": ", item.reason),
         )
     return table
 
@@ -65,58 +64,6 @@ def resolved_lines(plan: Plan) -> list[str]:
     return [f"{axis}: {', '.join(values)}" for axis, values in plan.resolved.items()]
 
 
-def summary_table(plan: Plan, results: Mapping[str, Mapping[str, Any]]) -> Table:
-    """One row per planned cell, from results.json's cell entries (by id)."""
-    table = Table(title=f"{plan.name}: results", title_justify="left")
-    table.add_column("cell", no_wrap=True)
-    for name, justify in (
-        ("status", "left"),
-        ("passed", "right"),
-        ("failed", "right"),
-        ("skipped", "right"),
-        ("duration", "right"),
-        ("note", "left"),
-    ):
-        table.add_column(name, justify=justify, no_wrap=name != "note")  # type: ignore[arg-type]
-    for cell in [*plan.cells, *(p.cell for p in plan.pruned)]:
-        result = results.get(cell.id)
-        label = escape(cell.id) + (" (baseline)" if cell.baseline else "")
-        if result is None:
-            table.add_row(label, styled("not run"), "", "", "", "", "")
-            continue
-        counts = result["counts"]
-        table.add_row(
-            label,
-            styled(result["status"]),
-            str(counts["passed"]),
-            str(counts["failed"] + counts["errors"]),
-            str(counts["skipped"]),
-            f"{result['duration']:.1f}s",
-            note(result),
-        )
-    return table
-
-
-def note(result: Mapping[str, Any]) -> str:
-    """What to look at first: the first failing test, else the message."""
-    failing, flaky = result["failing_tests"], result.get("flaky_tests", [])
-    flaky_note = f" [{len(flaky)} flaky]" if flaky else ""
-    if failing:
-        more = f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
-        return escape(failing[0] + more + flaky_note)
-    return first_line(result["message"]) if not flaky else escape(f"{len(flaky)} flaky")
-
-
-def styled(status: str) -> str:
-    return f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
-
-
-def first_line(text: str, width: int = 60) -> str:
-    """The message's first line, fitted to ``width`` and safe for rich markup."""
-    line = verdict.first_line(text)
-    return escape(line if len(line) <= width else line[: width - 1] + "…")
-
-
 def _axis_names(plan: Plan) -> list[str]:
     names: dict[str, None] = {}
     for cell in plan.cells:
@@ -124,15 +71,19 @@ def _axis_names(plan: Plan) -> list[str]:
     return list(names)
 
 
-def progress(done: int, total: int, text: str) -> None:
+def progress(done: int, total: int, text: str | Text) -> None:
+    """``[ 3/12] text``: a step of a run finished."""
     width = len(str(total))
-    out.print(f"\\[{done:>{width}}/{total}] {text}")
+    out.print(
+        Text.assemble(f"[{done:>{width}}/{total}] ", line(text) if isinstance(text, str) else text)
+    )
 
 
 def error(message: str) -> None:
-    err.print(f"[bold red]oxzep7: error:[/] {escape(message)}")
+    """``oxzep7: error: message`` on stderr, on one line."""
+    err.print(line(("oxzep7: error:", "bold red"), " ", message))
 
 
 def lines(items: Iterable[str]) -> None:
     for item in items:
-        out.print(item)
+        out.print(line(item))

@@ -18,7 +18,28 @@ EXIT_DOCKER = 3
 EXIT_BASE_IMAGE = 4
 EXIT_RUN = 5
 EXIT_INDEX = 6
+EXIT_DAMAGED = 7
+EXIT_DOCKER_LOST = 8
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # stdout closed early (`oxzep7 plan --json | head -1`): 128 + SIGPIPE
+
+# What each code means, in the order --help (and the README) list them.
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (EXIT_OK, "every cell passed"),
+    (EXIT_CELLS_FAILED, "some cell failed, errored or timed out"),
+    (EXIT_CONFIG, "the matrix file or the command line is wrong"),
+    (EXIT_DOCKER, "the Docker daemon cannot be reached"),
+    (EXIT_BASE_IMAGE, "a base image could not be built"),
+    (EXIT_RUN, "the run itself could not proceed (e.g. its disk is full)"),
+    (EXIT_INDEX, "the package index could not answer"),
+    (EXIT_DAMAGED, "a run directory or results file is damaged or unreadable"),
+    (EXIT_DOCKER_LOST, "the Docker daemon went away mid-run (finished cells are kept; --resume)"),
+    (EXIT_INTERRUPTED, "interrupted (finished results are kept)"),
+    (EXIT_BROKEN_PIPE, "the output was closed early (e.g. piped into head)"),
+)
+
+# How the message of a cell cut short by the daemon's disappearance begins.
+DOCKER_LOST = "the Docker daemon went away"
 
 
 class Oxzep7Error(Exception):
@@ -63,6 +84,17 @@ class DockerUnavailableError(Oxzep7Error):
     exit_code = EXIT_DOCKER
 
 
+class DockerLostError(Oxzep7Error):
+    """The Docker daemon went away while the run was using it. Finished cells are kept;
+    ``oxzep7 run --resume RUN_DIR`` runs the others once it is back. Cells it cut short
+    carry this message (see DOCKER_LOST), which is how a resume knows to run them again."""
+
+    exit_code = EXIT_DOCKER_LOST
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"{DOCKER_LOST}: {reason}")
+
+
 class BaseImageError(Oxzep7Error):
     """A base image (Debian root filesystem or interpreter base) could not be made."""
 
@@ -79,3 +111,10 @@ class PackageIndexError(Oxzep7Error):
     """The package index could not answer (unknown package, network, bad response, offline)."""
 
     exit_code = EXIT_INDEX
+
+
+class DamagedResultsError(Oxzep7Error):
+    """A run directory or results file cannot be read or does not hold what it should
+    (not JSON, a cell of the wrong shape, too large, not a regular file)."""
+
+    exit_code = EXIT_DAMAGED

@@ -7,13 +7,47 @@ sessions read the plan a run wrote instead of re-reading the YAML.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal, cast
 
+from orchestrator.jsonread import Reader
+
+# --------------------------------------------------------------------------- vocabulary
+# Every status, outcome and axis name the pipeline speaks is spelled here, once.
+
+PYTHON_AXIS: Final = "python"  # the interpreter axis; every other axis is a distribution
+
+# What happened to a cell.
 Status = Literal["passed", "failed", "error", "timeout", "infeasible"]
-STATUSES: tuple[Status, ...] = ("passed", "failed", "error", "timeout", "infeasible")
+PASSED: Final = "passed"  # built, ran, every test passed (or was flaky)
+FAILED: Final = "failed"  # built and ran; some test (or the test command) failed
+ERROR: Final = "error"  # did not build or run (image build, base image, container)
+TIMEOUT: Final = "timeout"  # the suite outlived run.timeout and was killed
+INFEASIBLE: Final = "infeasible"  # ruled out by the planner before anything was built
+STATUSES: tuple[Status, ...] = (PASSED, FAILED, ERROR, TIMEOUT, INFEASIBLE)
+RAN: frozenset[str] = frozenset({PASSED, FAILED})  # the cell's tests ran to the end
+# A planned cell that has no result (yet): never a CellResult's status, but a state
+# that results.json (its not_run list), the verdict and every report speak of.
+NOT_RUN: Final = "not_run"
+CellState = Status | Literal["not_run"]
+STATE_WORDS: Mapping[str, str] = {NOT_RUN: "not run"}  # how people read a state
+
+
+def state_word(state: str) -> str:
+    """A status or state as people read it: ``not_run`` is ``not run``."""
+    return STATE_WORDS.get(state, state)
+
+
+# What happened to one test in a cell.
+Outcome = Literal["passed", "failed", "error", "skipped", "flaky"]
+SKIPPED: Final = "skipped"
+FLAKY: Final = "flaky"  # failed, then passed on a retry: neither a pass nor a failure
+OUTCOMES: tuple[Outcome, ...] = (PASSED, FAILED, ERROR, SKIPPED, FLAKY)
+FAILING: frozenset[str] = frozenset({FAILED, ERROR})
+ABSENT: Final = "absent"  # the outcome of a test a cell did not report
 
 
 @dataclass(frozen=True)
@@ -68,6 +102,7 @@ class RunOptions:
     cpus: float = 1.0
     retries: int = 1  # a failing cell's tests run again this many times, to spot flaky tests
     priority: tuple[str, ...] = ()  # axes by significance for "highest"; () = python first
+    max_cells: int = 256  # the most cells a matrix may expand to (GitHub's matrix limit)
 
 
 @dataclass(frozen=True)
@@ -87,10 +122,13 @@ class Matrix:
     image_family: str = "debian"
     run: RunOptions = field(default_factory=RunOptions)
     index: str | None = None  # package index URL (PEP 691 JSON); None: --index-url/env/PyPI
+    # Where each section, entry and axis value was written: dotted key (axis names
+    # normalized, e.g. "axes.click[1]", "include[0]") -> line, for the planner's errors.
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def dependency_axes(self) -> tuple[str, ...]:
-        return tuple(name for name in self.axes if name != "python")
+        return tuple(name for name in self.axes if name != PYTHON_AXIS)
 
 
 @dataclass(frozen=True)
@@ -109,7 +147,7 @@ class Cell:
 
     @property
     def axes(self) -> dict[str, str]:
-        return {"python": self.python, **self.deps}
+        return {PYTHON_AXIS: self.python, **self.deps}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -230,6 +268,10 @@ class TestCounts:
     def total(self) -> int:
         return self.passed + self.failed + self.errors + self.skipped
 
+    @classmethod
+    def read(cls, fields: Reader) -> TestCounts:
+        return cls(*(fields.whole(name) for name in ("passed", "failed", "errors", "skipped")))
+
 
 @dataclass(frozen=True)
 class CellResult:
@@ -241,7 +283,7 @@ class CellResult:
     counts: TestCounts = field(default_factory=TestCounts)
     failing_tests: tuple[str, ...] = ()
     flaky_tests: tuple[str, ...] = ()
-    tests: Mapping[str, str] = field(default_factory=dict)
+    tests: Mapping[str, Outcome] = field(default_factory=dict)
     junit: bool = False
     exit_code: int | None = None
     image: str | None = None
@@ -249,6 +291,17 @@ class CellResult:
     packages: Mapping[str, str] = field(default_factory=dict)
     message: str = ""
     logs: Mapping[str, str] = field(default_factory=dict)
+    # The first attempt failed and a retry passed: the pass is flaky. With per-test
+    # data, ``flaky_tests`` says which tests; without, the cell as a whole.
+    passed_on_retry: bool = False
+
+    @property
+    def outcomes(self) -> dict[str, Outcome]:
+        """Per-test outcomes; a test listed in ``flaky_tests`` is flaky whatever
+        ``tests`` says (older results listed flaky tests only there)."""
+        found = dict(self.tests)
+        found.update(dict.fromkeys(self.flaky_tests, FLAKY))
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -268,24 +321,55 @@ class CellResult:
             "packages": dict(self.packages),
             "message": self.message,
             "logs": dict(self.logs),
+            "passed_on_retry": self.passed_on_retry,
             "cell": self.cell.to_dict(),
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CellResult:
+    def from_dict(cls, data: object) -> CellResult:
+        """Read a result as ``to_dict`` writes it (or an older one). Each value is checked:
+        a wrong one raises :class:`orchestrator.jsonread.ShapeError` naming its key."""
+        fields = Reader(data)
+        cell = _cell(fields)
+        status = cast(Status, fields.choice("status", STATUSES))
         return cls(
-            cell=Cell.from_dict(data["cell"]),
-            status=data["status"],
-            duration=float(data["duration"]),
-            counts=TestCounts(**data["counts"]),
-            failing_tests=tuple(data["failing_tests"]),
-            flaky_tests=tuple(data.get("flaky_tests", ())),
-            tests=dict(data["tests"]),
-            junit=bool(data["junit"]),
-            exit_code=data["exit_code"],
-            image=data["image"],
-            image_id=data["image_id"],
-            packages=dict(data["packages"]),
-            message=data["message"],
-            logs=dict(data["logs"]),
+            cell=cell,
+            status=status,
+            duration=fields.seconds("duration"),
+            counts=TestCounts.read(fields.child("counts")),
+            failing_tests=fields.texts("failing_tests"),
+            flaky_tests=fields.texts("flaky_tests"),
+            tests=cast(dict[str, Outcome], fields.text_map("tests", OUTCOMES)),
+            junit=fields.flag("junit"),
+            exit_code=fields.maybe_int("exit_code"),
+            image=fields.maybe_text("image"),
+            image_id=fields.maybe_text("image_id"),
+            packages=fields.text_map("packages"),
+            message=fields.text("message", ""),
+            logs=fields.text_map("logs"),
+            passed_on_retry=_passed_on_retry(fields, status),
         )
+
+
+def _cell(fields: Reader) -> Cell:
+    """The cell a result is about, from its ``id``, ``axes`` and ``baseline``."""
+    cell_id = fields.text("id")
+    axes = fields.text_map("axes")
+    if PYTHON_AXIS not in axes:
+        raise fields.child("axes").missing(PYTHON_AXIS)
+    deps = {axis: value for axis, value in axes.items() if axis != PYTHON_AXIS}
+    return Cell(cell_id, axes[PYTHON_AXIS], deps, fields.flag("baseline"))
+
+
+# Results written before ``passed_on_retry`` existed: the runner's retry note is the
+# only sign of a pass on retry (read once, here; nothing else reads messages).
+_OLD_FLAKY_TESTS = re.compile(r"\d+ flaky test\(s\) passed on retry")
+_OLD_FLAKY_CELL = "failed, then passed on retry (flaky): "
+
+
+def _passed_on_retry(fields: Reader, status: str) -> bool:
+    if fields.has("passed_on_retry"):
+        return fields.flag("passed_on_retry")
+    message = fields.text("message", "")
+    old_note = _OLD_FLAKY_TESTS.fullmatch(message) or message.startswith(_OLD_FLAKY_CELL)
+    return status == PASSED and bool(old_note)

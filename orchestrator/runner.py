@@ -7,30 +7,43 @@ nox, removes this run's containers and keeps every finished result.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import docker
 import docker.errors
+import requests.exceptions
 
 from orchestrator import LABEL_PREFIX, console, verdict
 from orchestrator.build import engine
-from orchestrator.errors import EXIT_CELLS_FAILED, EXIT_INTERRUPTED, EXIT_OK, RunError
-from orchestrator.models import CellResult, Plan
+from orchestrator.errors import (
+    DOCKER_LOST,
+    EXIT_CELLS_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    DockerLostError,
+    RunError,
+)
+from orchestrator.models import PASSED, Cell, CellResult, Plan
 from orchestrator.report import export, terminal
 from orchestrator.run import results, rundir, sessions
 
 POLL_SECONDS = 0.5
+DAEMON_CHECK_SECONDS = 2  # how often the daemon is pinged while cells run
 HEARTBEAT_SECONDS = 60  # a line at least this often while cells run, for CI logs
 NOX_NOXFILE_ERROR = 2
+NOX_REPORT_PARTIAL = ".nox-report.json.partial"  # renamed to nox-report.json once whole
 
 
 @dataclass(frozen=True)
@@ -39,41 +52,181 @@ class RunRequest:
     runs_root: Path
     jobs: int
     only: tuple[str, ...] = ()
+    resume: Path | None = None  # an earlier run directory: run what did not finish there
+
+
+@dataclass(frozen=True)
+class _Active:
+    """One run under way: what the steps of ``execute`` pass along."""
+
+    client: docker.DockerClient
+    plan: Plan
+    run: rundir.RunDir
+    cells: tuple[Cell, ...]  # to run now
+    judged: tuple[Cell, ...]  # whose statuses decide the exit code
+    jobs: int
+    resumed: bool = False
 
 
 def execute(request: RunRequest) -> int:
-    """Run the plan; returns the process exit code (0 all passed, 1 some cell did not)."""
+    """Run the plan; returns the process exit code (0 all passed, 1 some cell did not).
+    Raises DockerLostError when the daemon goes away, RunError when the run directory
+    cannot be written (a full disk), after keeping every finished result."""
     client = engine.connect()
+    active = _resume(request, client) if request.resume else _fresh(request, client)
+    # Innermost first: a Docker connection error is the daemon's, not the disk's
+    # (requests' exceptions are OSErrors too).
+    with _write_errors(active.run), engine.lost_daemon_check(client), _terminate_as_interrupt():
+        return _execute(active)
+
+
+def _fresh(request: RunRequest, client: docker.DockerClient) -> _Active:
     plan = request.plan
     run = rundir.create(request.runs_root.resolve(), plan)
-    selected = [c for c in plan.cells if not request.only or c.id in request.only]
+    selected = tuple(c for c in plan.cells if not request.only or c.id in request.only)
+    return _Active(client, plan, run, selected, selected, request.jobs)
+
+
+def _resume(request: RunRequest, client: docker.DockerClient) -> _Active:
+    """The cells of an earlier run that did not finish: no result (interrupted, or never
+    started), or cut short by the daemon going away. The others' results are kept."""
+    assert request.resume is not None
+    run = rundir.RunDir(request.resume.resolve())
+    plan = request.plan
+    # Containers the earlier run could not remove (the daemon was gone) are found by label.
+    _remove_containers(client, run.run_id)
+    todo = tuple(
+        c
+        for c in plan.cells
+        if (not request.only or c.id in request.only) and not _finished(run, c.id)
+    )
+    for cell in todo:  # stale markers would show the cells as running already
+        run.cell_started(cell.id).unlink(missing_ok=True)
+        run.cell_result(cell.id).unlink(missing_ok=True)
+    for python in {cell.python for cell in todo}:
+        run.base_started(python).unlink(missing_ok=True)
+        run.base_done(python).unlink(missing_ok=True)
+    return _Active(client, plan, run, todo, plan.cells, request.jobs, resumed=True)
+
+
+def _finished(run: rundir.RunDir, cell_id: str) -> bool:
+    result = results.load_cell_result(run, cell_id)
+    return result is not None and not result.message.startswith(DOCKER_LOST)
+
+
+def _execute(active: _Active) -> int:
+    run = active.run
+    verb = "resuming" if active.resumed else "run"
     console.out.print(
-        f"oxzep7 run {run.run_id}: {len(selected)} cells, {request.jobs} at a time\n"
+        f"oxzep7 {verb} {run.run_id}: {len(active.cells)} cells, {active.jobs} at a time\n"
         f"  run directory: {run.path}"
     )
-    interrupted = False
-    nox = _start_nox(run, request.jobs, [sessions.cell_session_name(c) for c in selected])
-    try:
-        _watch(nox, run, plan, len(selected))
-    except KeyboardInterrupt:
-        interrupted = True
-        console.err.print("interrupted: stopping nox and this run's containers…")
-        _stop(nox)
-    finally:
-        _remove_containers(client, run.run_id)
-    data = results.collate(run)
-    found = {cell["id"]: cell for cell in data["cells"]}
-    console.out.print(console.summary_table(plan, found))
+    ending = _run_cells(active) if active.cells else "done"
+    results.collate(run)
+    data = results.load(run.path)  # read back as `oxzep7 report` reads it
     _conclude(run, data)
-    if interrupted:
+    _raise_if_lost(run, data, ending)
+    if ending == "interrupted":
         return EXIT_INTERRUPTED
-    if nox.returncode == NOX_NOXFILE_ERROR and not found:
+    if ending == "noxfile" and not data.cells:
         raise RunError(f"nox could not load the sessions; see {run.path / 'nox.log'}")
-    ok = all(found.get(c.id, {}).get("status") == "passed" for c in selected)
+    ok = all(data.state(c.id) == PASSED for c in active.judged)
     return EXIT_OK if ok else EXIT_CELLS_FAILED
 
 
-def _conclude(run: rundir.RunDir, data: dict[str, Any]) -> None:
+def _run_cells(active: _Active) -> str:
+    """Start nox on the cells and follow it; says how it ended: "done", "noxfile"
+    (nox could not load the sessions), "interrupted" or "lost" (the daemon went away)."""
+    names = [sessions.cell_session_name(c) for c in active.cells]
+    nox = _start_nox(active.run, active.jobs, names, append=active.resumed)
+    watcher = _Watcher(active.run, active.plan, [c.id for c in active.cells])
+    try:
+        ending = _watch(nox, watcher, active.client)
+    except KeyboardInterrupt:
+        console.err.print("interrupted: stopping nox and this run's containers…")
+        _stop(nox)
+        return "interrupted"
+    finally:
+        _remove_containers(active.client, active.run.run_id)
+        _keep_nox_report(active.run)
+    if ending == "lost":
+        _cut_short(nox, active.run, watcher)
+        return "lost"
+    return "noxfile" if nox.returncode == NOX_NOXFILE_ERROR else "done"
+
+
+def _keep_nox_report(run: rundir.RunDir) -> None:
+    """nox writes its report in place; it becomes nox-report.json only if whole (a full
+    disk or a killed nox leaves half of one), so the run directory has no torn file."""
+    partial = run.path / NOX_REPORT_PARTIAL
+    try:
+        json.loads(partial.read_text())
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError):
+        partial.unlink(missing_ok=True)
+        return
+    partial.replace(run.path / "nox-report.json")
+
+
+def _cut_short(nox: subprocess.Popen, run: rundir.RunDir, watcher: _Watcher) -> None:
+    """The daemon is gone: stop nox, and record the cells that were running as errors
+    (a session that noticed first has recorded its own)."""
+    in_flight = list(watcher.cells_running)
+    console.err.print(f"{DOCKER_LOST}: stopping nox; cells in flight: {', '.join(in_flight)}")
+    _stop(nox)
+    lost = DockerLostError("it stopped answering while the cell ran").message
+    for cell_id in in_flight:
+        if results.load_cell_result(run, cell_id) is None:
+            cell = run.load_plan().cell(cell_id)
+            results.record(run, CellResult(cell=cell, status="error", duration=0.0, message=lost))
+
+
+def _raise_if_lost(run: rundir.RunDir, data: results.RunResults, ending: str) -> None:
+    """After the results are safe: a daemon that went away ends the run with its own code."""
+    lost = [c for c in data.cells if c.message.startswith(DOCKER_LOST)]
+    if not lost and ending != "lost":
+        return
+    reason = lost[0].message.removeprefix(f"{DOCKER_LOST}: ") if lost else "no answer"
+    raise DockerLostError(
+        f"{(reason.splitlines() or [''])[0][:160]}; {len(lost)} cell(s) cut short, finished cells "
+        f"are kept in {run.results_file}; once it is back: oxzep7 run --resume {run.path}"
+    )
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled, ``kill``) cleans up like Ctrl-C: nox is stopped, this
+    run's containers are removed and finished results are kept."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _write_errors(run: rundir.RunDir) -> Iterator[None]:
+    """A file of the run that cannot be written (a full disk, most often) stops the run
+    with one clear line; what was written before is complete (writes are atomic)."""
+    try:
+        yield
+    except requests.exceptions.RequestException:
+        raise
+    except OSError as exc:
+        where = f"{run.path} ({exc.filename})" if exc.filename else str(run.path)
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        raise RunError(
+            f"cannot write to the run directory {where}: {exc.strerror or exc}; "
+            + ("free some space, then " if full else "")
+            + f"'oxzep7 run --resume {run.path}' runs the cells that did not finish"
+        ) from None
+
+
+def _conclude(run: rundir.RunDir, data: results.RunResults) -> None:
     """The verdict on the terminal; every report and the environments on disk."""
     judgement = verdict.compute(data)
     console.out.print()
@@ -87,7 +240,9 @@ def _conclude(run: rundir.RunDir, data: dict[str, Any]) -> None:
         console.out.print(f"environments: {environments}/ (upgrade.diff: baseline -> recommended)")
 
 
-def _start_nox(run: rundir.RunDir, jobs: int, session_names: list[str]) -> subprocess.Popen:
+def _start_nox(
+    run: rundir.RunDir, jobs: int, session_names: list[str], *, append: bool = False
+) -> subprocess.Popen:
     noxfile = Path(str(resources.files("orchestrator").joinpath("run", "noxfile.py")))
     env = {
         **os.environ,
@@ -106,12 +261,13 @@ def _start_nox(run: rundir.RunDir, jobs: int, session_names: list[str]) -> subpr
         "-j",
         str(jobs),
         "--report",
-        str(run.path / "nox-report.json"),
+        str(run.path / NOX_REPORT_PARTIAL),
         "--no-stop-on-first-error",
         "-s",
         *session_names,
     ]
-    with (run.path / "nox.log").open("w") as log:  # nox keeps its own descriptor
+    # A resumed run adds to the log of the first. nox keeps its own descriptor.
+    with (run.path / "nox.log").open("a" if append else "w") as log:
         log.write("$ " + " ".join(command) + "\n")
         log.flush()
         return subprocess.Popen(
@@ -119,14 +275,19 @@ def _start_nox(run: rundir.RunDir, jobs: int, session_names: list[str]) -> subpr
         )
 
 
-def _watch(nox: subprocess.Popen, run: rundir.RunDir, plan: Plan, total: int) -> None:
-    """Print a line as each base and each cell finishes, until nox exits."""
-    watcher = _Watcher(run, plan, total)
+def _watch(nox: subprocess.Popen, watcher: _Watcher, client: docker.DockerClient) -> str:
+    """Print a line as each base and each cell finishes, until nox exits ("done"), or
+    until the daemon stops answering ("lost"; nox is still running then)."""
+    next_check = time.monotonic() + DAEMON_CHECK_SECONDS
     while True:
         finished = nox.poll() is not None
         watcher.poll()
         if finished:
-            return
+            return "done"
+        if time.monotonic() >= next_check:
+            if not engine.alive(client):
+                return "lost"
+            next_check = time.monotonic() + DAEMON_CHECK_SECONDS
         time.sleep(POLL_SECONDS)
 
 
@@ -136,11 +297,14 @@ class _Watcher:
 
     Each poll only looks for what has not happened yet, and reads a file once."""
 
-    def __init__(self, run: rundir.RunDir, plan: Plan, total: int) -> None:
-        self.run, self.total = run, total
-        self.bases_waiting = list(plan.pythons)  # base session not started yet
+    def __init__(self, run: rundir.RunDir, plan: Plan, cell_ids: list[str]) -> None:
+        self.run, self.total = run, len(cell_ids)
+        # Only the bases of these cells run (other cells of a resumed run are done).
+        self.bases_waiting = [
+            p for p in plan.pythons if any(plan.cell(c).python == p for c in cell_ids)
+        ]
         self.bases_running: list[str] = []
-        self.cells_waiting = [cell.id for cell in plan.cells]
+        self.cells_waiting = list(cell_ids)
         self.cells_running: dict[str, float] = {}  # cell id -> when it was seen starting
         self.cells_done = 0
         self.last_line = time.monotonic()
@@ -178,7 +342,7 @@ class _Watcher:
             if cell_id in self.cells_waiting:
                 self.cells_waiting.remove(cell_id)
             self.cells_done += 1
-            console.progress(self.cells_done, self.total, _progress_text(result))
+            console.progress(self.cells_done, self.total, terminal.progress_line(result))
             self.last_line = time.monotonic()
 
     def _heartbeat(self) -> None:
@@ -191,18 +355,6 @@ class _Watcher:
 def _age(seconds: float) -> str:
     minutes, seconds = divmod(int(seconds), 60)
     return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
-
-
-def _progress_text(result: CellResult) -> str:
-    counts = result.counts
-    text = (
-        f"{result.cell.id}: {console.styled(result.status)} "
-        f"({counts.passed} passed, {counts.failed + counts.errors} failed, "
-        f"{counts.skipped} skipped) in {result.duration:.1f}s"
-    )
-    if result.status in ("error", "timeout") and result.message:
-        text += f" — {console.first_line(result.message, 100)}"
-    return text
 
 
 def _stop(nox: subprocess.Popen) -> None:
@@ -226,6 +378,6 @@ def _remove_containers(client: docker.DockerClient, run_id: str) -> None:
             all=True, filters={"label": f"{LABEL_PREFIX}.run={run_id}"}
         )
         for container in leftovers:
-            container.remove(force=True)
-    except docker.errors.DockerException:
-        pass
+            container.remove(v=True, force=True)
+    except (docker.errors.DockerException, requests.exceptions.RequestException):
+        pass  # the daemon is gone: a resume removes them (they carry the run's label)

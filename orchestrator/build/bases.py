@@ -80,7 +80,7 @@ def _parent(
     say: Callable[[str], None],
 ) -> tuple[str, str]:
     """The image the base starts FROM, and its id (part of the base's hash)."""
-    if interpreter.family == "debian":
+    if isinstance(interpreter, interpreters.DebianInterpreter):
         suite = interpreter.suite
         image_id = rootfs.ensure_rootfs(
             client,
@@ -91,15 +91,14 @@ def _parent(
             say=say,
         )
         return rootfs.rootfs_tag(suite), image_id
-    image_id = images.find_image(client, interpreter.image)
-    if image_id is None:
-        image_id = _pull(client, interpreter.image)
-    return interpreter.image, image_id
+    return interpreter.image, images.find_image(client, interpreter.image) or _pull(
+        client, interpreter.image
+    )
 
 
 def _pull(client: docker.DockerClient, image: str) -> str:
     try:
-        return client.images.pull(image).id
+        return str(client.images.pull(image).id)
     except docker.errors.APIError as exc:
         raise BaseImageError(
             f"image family 'official' needs {image}, which is not present and cannot be pulled "

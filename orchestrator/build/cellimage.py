@@ -12,7 +12,8 @@ from pathlib import Path
 
 import docker
 
-from orchestrator.build import images, project, rootfs, templates
+from orchestrator import storage
+from orchestrator.build import images, project, templates
 from orchestrator.environment import BuildEnvironment
 from orchestrator.models import Cell, Plan
 from orchestrator.plan import testdeps
@@ -89,7 +90,7 @@ def project_source(root: Path, env: tuple[tuple[str, str], ...] = ()) -> Project
     tree = project.tree(root)
     if not project.version_from_git(root):
         return ProjectSource(tree)
-    folder = rootfs.lock_dir() / "sdists" / tree.digest()[:24]
+    folder = storage.cache_dir() / "sdists" / tree.digest()[:24]
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # parallel cells wait for one build

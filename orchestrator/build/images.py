@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TextIO
+from typing import IO, Any, TextIO
 
 import docker
 import docker.errors
@@ -160,7 +160,7 @@ def _build(
     return image_id
 
 
-def _consume(stream: Iterable[dict], log: TextIO, deadline: float) -> str | None:
+def _consume(stream: Iterable[dict[str, Any]], log: TextIO, deadline: float) -> str | None:
     """Write the build stream to ``log``; raise BuildFailed on an error or timeout."""
     image_id = None
     try:

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
+import signal
 import subprocess
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import docker
 
+from orchestrator import storage
 from orchestrator.build import images
 from orchestrator.errors import BaseImageError
 
@@ -42,7 +48,7 @@ def rootfs_tag(suite: str) -> str:
 
 
 def lock_dir() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "oxzep7"
+    base = storage.cache_dir()
     base.mkdir(parents=True, exist_ok=True)
     return base
 
@@ -91,36 +97,92 @@ def script_for(suite: str, scripts_dir: Path = SCRIPTS_DIR) -> list[str]:
 
 def _build(client: docker.DockerClient, suite: str, mirror: str, tag: str, log_path: Path) -> str:
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f"oxzep7-{suite}-") as tmp, log_path.open("w") as log:
+    with (
+        _terminate_as_interrupt(),
+        tempfile.TemporaryDirectory(prefix=f"oxzep7-{suite}-") as tmp,
+        log_path.open("w") as log,
+    ):
         root = Path(tmp) / "root"
-        cmd = ["debootstrap", "--variant=minbase", suite, str(root), mirror, *script_for(suite)]
-        log.write("$ " + " ".join(cmd) + "\n")
-        log.flush()
-        done = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
-        if done.returncode != 0:
-            raise BaseImageError(
-                f"debootstrap {suite} failed (exit {done.returncode}); see {log_path}:\n"
-                + images.tail(log_path, 8)
-            )
-        for rel in SLIM_PATHS:
-            for child in (root / rel).glob("*"):
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
-        tarball = Path(tmp) / "rootfs.tar"
-        subprocess.run(
-            ["tar", "-C", str(root), "--numeric-owner", "-cf", str(tarball), "."], check=True
-        )
-        with tarball.open("rb") as data:
-            client.api.import_image_from_data(
-                data,
-                repository=tag.split(":")[0],
-                tag=suite,
-                changes=[
-                    "ENV LANG=C.UTF-8",
-                    f"LABEL org.oxzep7.kind=rootfs org.oxzep7.suite={suite}",
-                ],
-            )
+        try:
+            _debootstrap(suite, mirror, root, log, log_path)
+            tarball = _tar(root, Path(tmp) / "rootfs.tar")
+        finally:
+            # Before the temporary directory is deleted: a debootstrap cut short can
+            # leave /proc or /sys mounted in its chroot, and deleting through a mount
+            # would reach the host's files.
+            _unmount_below(root)
+        _import(client, tarball, suite, tag)
         log.write(f"imported as {tag}\n")
     image_id = images.find_image(client, tag)
     if image_id is None:
         raise BaseImageError(f"importing the {suite} root filesystem produced no image {tag}")
     return image_id
+
+
+def _debootstrap(suite: str, mirror: str, root: Path, log: TextIO, log_path: Path) -> None:
+    cmd = ["debootstrap", "--variant=minbase", suite, str(root), mirror, *script_for(suite)]
+    log.write("$ " + " ".join(cmd) + "\n")
+    log.flush()
+    done = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
+    if done.returncode != 0:
+        raise BaseImageError(
+            f"debootstrap {suite} failed (exit {done.returncode}); see {log_path}:\n"
+            + images.tail(log_path, 8)
+        )
+    for rel in SLIM_PATHS:
+        for child in (root / rel).glob("*"):
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+def _tar(root: Path, tarball: Path) -> Path:
+    subprocess.run(
+        ["tar", "-C", str(root), "--numeric-owner", "-cf", str(tarball), "."], check=True
+    )
+    return tarball
+
+
+def _import(client: docker.DockerClient, tarball: Path, suite: str, tag: str) -> None:
+    """docker import; the daemon tags the image only once the whole tar is in, so an
+    interrupted import leaves no half an image behind that tag."""
+    with tarball.open("rb") as data:
+        client.api.import_image_from_data(
+            data,
+            repository=tag.split(":")[0],
+            tag=suite,
+            changes=[
+                "ENV LANG=C.UTF-8",
+                f"LABEL org.oxzep7.kind=rootfs org.oxzep7.suite={suite}",
+            ],
+        )
+
+
+def _unmount_below(root: Path) -> None:
+    """Detach every mount at or under ``root``, deepest first (lazily: a busy one too)."""
+    prefix = str(root.resolve())
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return
+    points = [_unescape(line.split()[4]) for line in lines if len(line.split()) > 4]
+    below = [p for p in points if p == prefix or p.startswith(prefix + "/")]
+    for point in sorted(set(below), key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], check=False, capture_output=True)
+
+
+def _unescape(field: str) -> str:
+    """mountinfo writes space, tab, newline and backslash as octal escapes."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """nox stops a parallel session with SIGTERM, which would end Python without running
+    any cleanup; as KeyboardInterrupt it unwinds, unmounting and deleting the chroot."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

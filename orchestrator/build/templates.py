@@ -18,7 +18,7 @@ from orchestrator.environment import INDEX_VARS
 from orchestrator.errors import ConfigError
 from orchestrator.models import Cell, Project
 from orchestrator.plan import versions
-from orchestrator.plan.interpreters import Interpreter
+from orchestrator.plan.interpreters import DebianInterpreter, Interpreter
 
 # Conservative shapes for everything that is interpolated into a Dockerfile.
 _IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?(@sha256:[0-9a-f]{64})?$")
@@ -58,7 +58,7 @@ def _check(pattern: re.Pattern[str], value: str | None, what: str) -> str:
 def render_base(interpreter: Interpreter, *, rootfs_image: str | None, ca_bundle: bool) -> str:
     """The interpreter base image's Dockerfile for ``interpreter``'s family."""
     versions.python_version(interpreter.version)
-    if interpreter.family == "debian":
+    if isinstance(interpreter, DebianInterpreter):
         _check(_IMAGE, rootfs_image, "image name")
         _check(_WORD, interpreter.suite, "Debian suite")
         _check(_WORD, interpreter.package, "Debian package name")

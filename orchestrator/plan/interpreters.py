@@ -6,20 +6,33 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Literal
 
 FAMILIES = ("debian", "official")
 
 
 @dataclass(frozen=True)
-class Interpreter:
-    """Where one interpreter version comes from in one image family."""
+class DebianInterpreter:
+    """Debian's own CPython, from the suite that ships it (needs only a Debian mirror)."""
 
-    family: str
     version: str
-    suite: str | None = None  # debian: the suite whose python3.X package we install
-    package: str | None = None  # debian: that package's name
-    image: str | None = None  # official: the registry image to start FROM
-    glibc: str | None = None  # the C library's version: bounds installable manylinux wheels
+    suite: str  # the suite whose python3.X package is installed
+    package: str  # that package's name
+    glibc: str  # the C library's version: bounds installable manylinux wheels
+    family: Literal["debian"] = "debian"
+
+
+@dataclass(frozen=True)
+class OfficialInterpreter:
+    """The registry's ``python:X.Y-slim`` image."""
+
+    version: str
+    image: str  # the registry image to start FROM
+    glibc: str
+    family: Literal["official"] = "official"
+
+
+Interpreter = DebianInterpreter | OfficialInterpreter
 
 
 @cache
@@ -37,4 +50,8 @@ def available(family: str) -> tuple[str, ...]:
 def lookup(family: str, version: str) -> Interpreter | None:
     """The interpreter ``version`` in ``family``, or None when the family cannot provide it."""
     entry = _table().get(family, {}).get(version)
-    return Interpreter(family=family, version=version, **entry) if entry else None
+    if not entry:
+        return None
+    if family == "debian":
+        return DebianInterpreter(version, entry["suite"], entry["package"], entry["glibc"])
+    return OfficialInterpreter(version, entry["image"], entry["glibc"])

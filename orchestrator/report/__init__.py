@@ -1,10 +1,13 @@
-"""Reports on a run: the same :class:`~orchestrator.verdict.Verdict` and results.json
-rendered for a terminal, a pull request (Markdown), a browser (one self-contained
-HTML file), machines (JSON) and CI test dashboards (merged JUnit XML).
+"""Reports on a run: the same :class:`~orchestrator.verdict.Verdict` and
+:class:`~orchestrator.run.results.RunResults` rendered for a terminal, a pull request
+(Markdown), a browser (one self-contained HTML file), machines (JSON) and CI test
+dashboards (merged JUnit XML).
 
 ``render(fmt, results, verdict)`` is the one entry point; this module also holds
 what every format shares: the grid layout of cells and the words and symbols for
-a cell's state, so the formats cannot drift apart.
+a cell's state, so the formats cannot drift apart. Every format shows values from
+the results through :func:`orchestrator.sanitize.clean` or its own escaping, so no
+control character reaches a terminal, a browser or an XML parser raw.
 """
 
 from __future__ import annotations
@@ -12,9 +15,22 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from orchestrator.verdict.judge import NOT_RUN, CellVerdict, Verdict, compute, count, sorted_values
+from orchestrator.models import (
+    ERROR,
+    FAILED,
+    INFEASIBLE,
+    NOT_RUN,
+    PASSED,
+    TIMEOUT,
+    CellResult,
+    state_word,
+)
+from orchestrator.run.results import RunResults, coerce
+from orchestrator.verdict import CellVerdict, Verdict, compute, count, sorted_values
+
+Results = RunResults | Mapping[str, Any]  # what render takes: typed, or a results.json dict
 
 FORMATS = ("terminal", "markdown", "html", "json", "junit")
 _MODULES = {
@@ -28,24 +44,31 @@ _MODULES = {
 # Single-width characters (no emoji) that common fonts (DejaVu) have, so grids stay
 # aligned in a terminal and nothing renders as a missing-glyph box.
 SYMBOLS = {
-    "passed": "✓",
-    "failed": "✗",
-    "error": "!",
-    "timeout": "◷",
-    "infeasible": "∅",
+    PASSED: "✓",
+    FAILED: "✗",
+    ERROR: "!",
+    TIMEOUT: "◷",
+    INFEASIBLE: "∅",
     NOT_RUN: "○",
 }
-STATUS_WORDS = {NOT_RUN: "not run"}
 RECOMMENDED = "★"
 
+# The verdict classes of a cell (see ``kind``): they decide its colour in every format.
+KINDS = ("recommended", "safe", "regressed", "unsafe", "broken", "infeasible", "not-run")
 
-def render(fmt: str, results: Mapping[str, Any], verdict: Verdict | None = None) -> str:
+
+class _Format(Protocol):
+    def render(self, results: Results, verdict: Verdict) -> str: ...
+
+
+def render(fmt: str, results: Results, verdict: Verdict | None = None) -> str:
     """The report in format ``fmt`` (one of FORMATS) as text."""
     if fmt not in _MODULES:
         raise ValueError(f"unknown report format {fmt!r}; choose from {', '.join(FORMATS)}")
     # Imported here: the format modules import this package for the shared helpers.
-    module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
-    return module.render(results, verdict if verdict is not None else compute(results))
+    module: _Format = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
+    run = coerce(results)
+    return module.render(run, verdict if verdict is not None else compute(run))
 
 
 # --------------------------------------------------------------------------- grid layout
@@ -132,17 +155,12 @@ def _sort_groups(grids: list[Grid]) -> list[Grid]:
 # --------------------------------------------------------------------------- shared words
 
 
-def cells_by_id(results: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    """The raw cell entries of results.json by id."""
-    return {cell["id"]: cell for cell in results.get("cells", [])}
-
-
 def symbol(status: str) -> str:
     return SYMBOLS.get(status, "?")
 
 
 def status_word(status: str) -> str:
-    return STATUS_WORDS.get(status, status)
+    return state_word(status)
 
 
 def kind(cell: CellVerdict, verdict: Verdict) -> str:
@@ -153,24 +171,32 @@ def kind(cell: CellVerdict, verdict: Verdict) -> str:
         return "recommended"
     if cell.safe:
         return "safe"
-    if cell.status in ("error", "timeout"):
-        return "broken"
-    if cell.status in ("infeasible", NOT_RUN):
-        return cell.status.replace("_", "-")
+    if cell.status in (ERROR, TIMEOUT, INFEASIBLE, NOT_RUN):
+        return status_kind(cell.status)
     return "regressed" if cell.regressions else "unsafe"
 
 
-def short_counts(raw: Mapping[str, Any] | None) -> str:
+def status_kind(status: str) -> str:
+    """The class a bare status has before any verdict (progress lines during a run):
+    passed is safe, failed unsafe, error and timeout broken."""
+    return {
+        PASSED: "safe",
+        FAILED: "unsafe",
+        ERROR: "broken",
+        TIMEOUT: "broken",
+        INFEASIBLE: "infeasible",
+        NOT_RUN: "not-run",
+    }.get(status, "unsafe")
+
+
+def short_counts(raw: CellResult | None) -> str:
     """``8/9`` (passed of run tests), ``exit 1`` without per-test data, "" if not run."""
-    if raw is None or (raw.get("status") in ("infeasible", "error") and not raw.get("junit")):
+    if raw is None or (raw.status in (INFEASIBLE, ERROR) and not raw.junit):
         return ""
-    if not raw.get("junit"):
-        code = raw.get("exit_code")
-        return f"exit {code}" if code is not None else ""
-    counts = raw.get("counts") or {}
-    passed = counts.get("passed", 0)
-    ran = passed + counts.get("failed", 0) + counts.get("errors", 0)
-    return f"{passed}/{ran}"
+    if not raw.junit:
+        return f"exit {raw.exit_code}" if raw.exit_code is not None else ""
+    counts = raw.counts
+    return f"{counts.passed}/{counts.passed + counts.failed + counts.errors}"
 
 
 def tags(cell: CellVerdict, verdict: Verdict) -> list[str]:
@@ -182,7 +208,7 @@ def tags(cell: CellVerdict, verdict: Verdict) -> list[str]:
         found.append("baseline")
     if cell.regressions:
         found.append(count(len(cell.regressions), "regression"))
-    elif cell.status in ("error", "timeout", "infeasible", NOT_RUN):
+    elif cell.status in (ERROR, TIMEOUT, INFEASIBLE, NOT_RUN):
         found.append(status_word(cell.status))
     elif not cell.safe:
         found.append("unsafe")
@@ -193,7 +219,7 @@ def tags(cell: CellVerdict, verdict: Verdict) -> list[str]:
     return found
 
 
-def grid_text(cell: CellVerdict, raw: Mapping[str, Any] | None, verdict: Verdict) -> str:
+def grid_text(cell: CellVerdict, raw: CellResult | None, verdict: Verdict) -> str:
     """One line for a grid cell: ``✗ 8/9 · 1 regression``."""
     head = " ".join(p for p in (symbol(cell.status), short_counts(raw)) if p)
     return " · ".join([head, *tags(cell, verdict)])

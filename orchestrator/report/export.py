@@ -13,11 +13,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from orchestrator import report
+from orchestrator.run.results import RunResults
 from orchestrator.run.rundir import RunDir, write_text
-from orchestrator.verdict.judge import Verdict
+from orchestrator.verdict import Verdict
 
 REPORT_FILES = {
     "markdown": "report.md",
@@ -27,7 +27,7 @@ REPORT_FILES = {
 }
 
 
-def write_reports(run: RunDir, results: Mapping[str, Any], verdict: Verdict) -> dict[str, Path]:
+def write_reports(run: RunDir, results: RunResults, verdict: Verdict) -> dict[str, Path]:
     """Every file report of the run, written atomically; returns format -> path."""
     written = {}
     for fmt, name in REPORT_FILES.items():
@@ -59,7 +59,7 @@ def write_environments(run: RunDir, verdict: Verdict) -> Path | None:
 
 
 def _diff(before: Mapping[str, str], after: Mapping[str, str]) -> str:
-    chunks = []
+    chunks: list[str] = []
     for name in before:
         chunks.extend(
             difflib.unified_diff(

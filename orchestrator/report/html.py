@@ -3,25 +3,31 @@ URL of any kind) with the verdict on top, a heat-map grid of cells - click one t
 see its failing tests, log tail and resolved packages - and a table of every test
 that fails somewhere, per cell.
 
-Everything from results.json is data: the template autoescapes it, and the copy the
-script reads is JSON with ``<``, ``>``, ``&`` and ``'`` escaped (jinja2's ``tojson``),
-so neither a test id nor a log line can close the script element or inject markup.
-The script builds the detail panel with ``textContent`` only, never ``innerHTML``.
+Everything from results.json is data: the template autoescapes it (after
+:func:`orchestrator.sanitize.clean` drops control characters from every value it
+shows), and the copy the script reads is JSON with ``<``, ``>``, ``&`` and ``'``
+escaped and everything outside ASCII as ``\\u`` escapes (jinja2's ``tojson``), so
+neither a test id nor a log line can close the script element, inject markup or
+put a control character into the file. The script builds the detail panel with
+``textContent`` only, never ``innerHTML``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import asdict
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
+from orchestrator.models import ABSENT, ERROR, FAILED, FLAKY, PASSED, SKIPPED, CellResult
 from orchestrator.report import (
-    cells_by_id,
-    count,
+    Grid,
+    Results,
     flaky_tests,
     kind,
     layout,
@@ -31,45 +37,56 @@ from orchestrator.report import (
     symbol,
     tags,
 )
-from orchestrator.verdict.judge import Blocker, CellVerdict, Verdict
+from orchestrator.run.results import coerce
+from orchestrator.sanitize import clean
+from orchestrator.verdict import Blocker, CellVerdict, Verdict, count
 
 TEMPLATE = "report.html.j2"
 # Terminal colour codes in log tails: shown as boxes in a browser, so dropped.
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 # How each per-test outcome shows in the test x cell table.
 OUTCOME_SYMBOLS = {
-    "passed": "✓",
-    "failed": "✗",
-    "error": "!",
-    "skipped": "s",
-    "flaky": "~",
-    "absent": "",
+    PASSED: "✓",
+    FAILED: "✗",
+    ERROR: "!",
+    SKIPPED: "s",
+    FLAKY: "~",
+    ABSENT: "",
 }
 
 
-def render(results: Mapping[str, Any], verdict: Verdict) -> str:
+def render(results: Results, verdict: Verdict) -> str:
     """The whole report as one HTML document."""
     return _template().render(**context(results, verdict))
+
+
+def _shown(value: object) -> object:
+    """Every ``{{ value }}`` the template prints: without control characters (markup
+    made here, such as the ``tojson`` data, is already free of them)."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return clean(value, multiline=True)
 
 
 @cache
 def _template() -> jinja2.Template:
     source = resources.files(__package__).joinpath(TEMPLATE).read_text(encoding="utf-8")
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=_shown)
     return env.from_string(source)
 
 
-def context(results: Mapping[str, Any], verdict: Verdict) -> dict[str, Any]:
+def context(results: Results, verdict: Verdict) -> dict[str, Any]:
     """Everything the template shows, already decided here so the template only lays
     it out."""
-    raw = cells_by_id(results)
+    run = coerce(results)
+    raw = run.by_id
     grids, unplaced = layout(verdict)
     recommended = verdict.cell(verdict.recommended) if verdict.recommended else None
     return {
         "verdict": verdict,
-        "updated": results.get("updated", ""),
-        "matrix": results.get("matrix", ""),
-        "complete": results.get("complete", True),
+        "updated": run.updated,
+        "matrix": run.matrix,
+        "complete": run.complete,
         "recommended": recommended,
         "safe_count": count(len(verdict.safe), "safe cell"),
         "grids": [_grid(grid, verdict, raw) for grid in grids],
@@ -83,30 +100,24 @@ def context(results: Mapping[str, Any], verdict: Verdict) -> dict[str, Any]:
     }
 
 
-def _grid(grid: Any, verdict: Verdict, raw: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def _grid(grid: Grid, verdict: Verdict, raw: Mapping[str, CellResult]) -> dict[str, Any]:
     columns = grid.columns or ("",)
+
+    def shown(cell_id: str | None) -> dict[str, Any] | None:
+        return None if cell_id is None else _cell(verdict.cell(cell_id), verdict, raw.get(cell_id))
+
     return {
         "title": grid.title,
         "corner": grid.corner,
         "columns": columns,
         "rows": [
-            {
-                "value": row,
-                "cells": [
-                    None
-                    if grid.at(row, column) is None
-                    else _cell(
-                        verdict.cell(grid.at(row, column)), verdict, raw.get(grid.at(row, column))
-                    )
-                    for column in columns
-                ],
-            }
+            {"value": row, "cells": [shown(grid.at(row, column)) for column in columns]}
             for row in grid.rows
         ],
     }
 
 
-def _cell(cell: CellVerdict, verdict: Verdict, raw: Mapping[str, Any] | None) -> dict[str, Any]:
+def _cell(cell: CellVerdict, verdict: Verdict, raw: CellResult | None) -> dict[str, Any]:
     return {
         "id": cell.id,
         "label": cell.label,
@@ -127,7 +138,7 @@ def _blocker(blocker: Blocker, verdict: Verdict) -> dict[str, Any]:
         "symbol": symbol(cell.status),
         "what": count(len(cell.regressions), "regression") if cell.regressions else blocker.problem,
         "regressions": cell.regressions,
-        "failing": cell.failing if not cell.regressions and cell.status != "passed" else (),
+        "failing": cell.failing if not cell.regressions and cell.status != PASSED else (),
         "explanation": blocker.explanation,
     }
 
@@ -154,23 +165,32 @@ def _test_table(verdict: Verdict) -> dict[str, Any]:
     return {"cells": [{"id": c, "baseline": c == verdict.baseline} for c in cells], "rows": rows}
 
 
-def _data(verdict: Verdict, raw: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+def _data(verdict: Verdict, raw: Mapping[str, CellResult]) -> dict[str, Any]:
     """What the script needs to fill the detail panel, by cell id."""
     explanations = {b.cell: b.explanation for b in verdict.blockers}
     cells = {}
     for cell in verdict.cells:
-        entry = raw.get(cell.id, {})
         cells[cell.id] = {
             **cell.to_dict(),
             "kind": kind(cell, verdict),
             "symbol": symbol(cell.status),
-            "counts": entry.get("counts") or {},
-            "duration": entry.get("duration"),
-            "exit_code": entry.get("exit_code"),
-            "image": entry.get("image"),
-            "message": ANSI.sub("", entry.get("message") or ""),
-            "packages": entry.get("packages") or {},
-            "logs": entry.get("logs") or {},
+            **_details(raw.get(cell.id)),
             "explanation": explanations.get(cell.id, ""),
         }
     return {"recommended": verdict.recommended, "baseline": verdict.baseline, "cells": cells}
+
+
+def _details(result: CellResult | None) -> dict[str, Any]:
+    """A cell's result as the detail panel shows it (all empty without one)."""
+    if result is None:
+        empty: dict[str, Any] = {"counts": {}, "packages": {}, "logs": {}, "message": ""}
+        return {**empty, "duration": None, "exit_code": None, "image": None}
+    return {
+        "counts": asdict(result.counts),
+        "duration": round(result.duration, 3),
+        "exit_code": result.exit_code,
+        "image": result.image,
+        "message": ANSI.sub("", result.message),
+        "packages": dict(result.packages),
+        "logs": dict(result.logs),
+    }

@@ -7,22 +7,28 @@ Its shape is documented by ``orchestrator/resources/verdict.schema.json``
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
 from importlib import resources
 from typing import Any
 
-from orchestrator.verdict.judge import Verdict
+from orchestrator.report import Results
+from orchestrator.verdict import Verdict
 
 SCHEMA_FILE = "resources/verdict.schema.json"
+# JSON escapes C0 controls itself; DEL and C1 controls it may leave raw, and a
+# terminal reads C1 (0x9b is CSI) as escape sequences: write them as \u escapes too.
+_RAW_CONTROL = re.compile("[\x7f-\x9f]")
 
 
-def render(results: Mapping[str, Any], verdict: Verdict) -> str:
+def render(results: Results, verdict: Verdict) -> str:
     """The verdict as indented JSON text (``results`` is not needed: the verdict holds
-    everything, including the per-test matrix)."""
-    return json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    everything, including the per-test matrix). No control character is left raw."""
+    text = json.dumps(verdict.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return _RAW_CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) the report follows."""
     text = resources.files("orchestrator").joinpath(SCHEMA_FILE).read_text("utf-8")
-    return json.loads(text)
+    found: dict[str, Any] = json.loads(text)
+    return found

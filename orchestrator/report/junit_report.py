@@ -12,20 +12,32 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
-from typing import Any
 
-from orchestrator.report import cells_by_id
-from orchestrator.verdict.judge import NOT_RUN, CellVerdict, Verdict, cell_outcomes, first_line
+from orchestrator.models import (
+    ERROR,
+    FAILED,
+    FAILING,
+    FLAKY,
+    INFEASIBLE,
+    NOT_RUN,
+    PASSED,
+    SKIPPED,
+    TIMEOUT,
+    CellResult,
+)
+from orchestrator.report import Results
+from orchestrator.run.results import coerce
+from orchestrator.sanitize import clean, first_line
+from orchestrator.verdict import CellVerdict, Verdict
 
 CELL_CLASSNAME = "oxzep7.cell"
 # Characters XML 1.0 cannot hold at all (log tails carry ANSI escapes, NULs, ...).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
-def render(results: Mapping[str, Any], verdict: Verdict) -> str:
+def render(results: Results, verdict: Verdict) -> str:
     """The whole report as an XML document."""
-    raw = cells_by_id(results)
+    raw = coerce(results).by_id
     root = ET.Element("testsuites", name=_xml(f"oxzep7: {verdict.name}"))
     # Plan order (results.json order, then cells not run) reads like the matrix file.
     order = [*raw, *(c.id for c in verdict.cells if c.id not in raw)]
@@ -36,20 +48,20 @@ def render(results: Mapping[str, Any], verdict: Verdict) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def suite(cell: CellVerdict, raw: Mapping[str, Any] | None, verdict: Verdict) -> ET.Element:
+def suite(cell: CellVerdict, raw: CellResult | None, verdict: Verdict) -> ET.Element:
     """One cell as a ``<testsuite>``: its properties, its tests, and a cell-level
     testcase when the tests alone do not tell its status."""
     element = ET.Element("testsuite", name=_xml(cell.id))
     properties = ET.SubElement(element, "properties")
     for name, value in _properties(cell, raw):
         ET.SubElement(properties, "property", name=_xml(name), value=_xml(value))
-    tests = cell_outcomes(raw) if raw and cell.per_test else {}
+    tests = raw.outcomes if raw and cell.per_test else {}
     for test, outcome in tests.items():
         element.append(testcase(test, outcome, cell, verdict))
-    if not tests or cell.status not in ("passed", "failed"):
+    if not tests or cell.status not in (PASSED, FAILED):
         element.append(cell_testcase(cell, raw))
     _total(element, element.findall("testcase"))
-    element.set("time", f"{float((raw or {}).get('duration') or 0):.3f}")
+    element.set("time", f"{raw.duration if raw else 0:.3f}")
     return element
 
 
@@ -57,12 +69,12 @@ def testcase(test: str, outcome: str, cell: CellVerdict, verdict: Verdict) -> ET
     """One test of one cell; the failure message says what the verdict made of it."""
     classname, name = split_test_id(test)
     case = ET.Element("testcase", classname=_xml(classname), name=_xml(name))
-    if outcome in ("failed", "error"):
-        tag = "failure" if outcome == "failed" else "error"
+    if outcome in FAILING:
+        tag = "failure" if outcome == FAILED else "error"
         ET.SubElement(case, tag, message=_xml(_failure_message(test, cell, verdict)))
-    elif outcome == "skipped":
+    elif outcome == SKIPPED:
         ET.SubElement(case, "skipped")
-    elif outcome == "flaky":
+    elif outcome == FLAKY:
         properties = ET.SubElement(case, "properties")
         ET.SubElement(properties, "property", name="flaky", value="true")
         out = ET.SubElement(case, "system-out")
@@ -70,16 +82,17 @@ def testcase(test: str, outcome: str, cell: CellVerdict, verdict: Verdict) -> ET
     return case
 
 
-def cell_testcase(cell: CellVerdict, raw: Mapping[str, Any] | None) -> ET.Element:
+def cell_testcase(cell: CellVerdict, raw: CellResult | None) -> ET.Element:
     """A testcase standing for the whole cell, reflecting its status."""
     case = ET.Element("testcase", classname=CELL_CLASSNAME, name=_xml(cell.id))
-    message = _xml(cell.reason or first_line((raw or {}).get("message")) or cell.status)
-    detail = _xml((raw or {}).get("message") or "")
-    if cell.status in ("infeasible", NOT_RUN):
+    full = raw.message if raw else ""
+    message = _xml(cell.reason or first_line(full) or cell.status)
+    detail = _xml(full, multiline=True)
+    if cell.status in (INFEASIBLE, NOT_RUN):
         ET.SubElement(case, "skipped", message=message)
-    elif cell.status in ("error", "timeout"):
+    elif cell.status in (ERROR, TIMEOUT):
         ET.SubElement(case, "error", message=message, type=cell.status).text = detail or None
-    elif cell.status == "failed":
+    elif cell.status == FAILED:
         text = "; ".join(cell.notes) if cell.safe else message
         ET.SubElement(case, "failure", message=_xml(text)).text = detail or None
     return case
@@ -110,7 +123,7 @@ def _failure_message(test: str, cell: CellVerdict, verdict: Verdict) -> str:
     return "failing; " + (cell.reason or "not compared with the baseline")
 
 
-def _properties(cell: CellVerdict, raw: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+def _properties(cell: CellVerdict, raw: CellResult | None) -> list[tuple[str, str]]:
     found = [(f"axis.{axis}", value) for axis, value in cell.axes.items()]
     found += [
         ("status", cell.status),
@@ -119,8 +132,8 @@ def _properties(cell: CellVerdict, raw: Mapping[str, Any] | None) -> list[tuple[
     ]
     if cell.reason:
         found.append(("reason", cell.reason))
-    if raw and raw.get("image"):
-        found.append(("image", str(raw["image"])))
+    if raw and raw.image:
+        found.append(("image", raw.image))
     return found
 
 
@@ -137,6 +150,7 @@ def _total(element: ET.Element, children: list[ET.Element]) -> None:
         element.set(key, str(sum(c.find(tag) is not None for c in children)))
 
 
-def _xml(text: str) -> str:
-    """Text XML can hold: characters it cannot are replaced by U+FFFD."""
-    return _NOT_XML.sub("\ufffd", str(text))
+def _xml(text: str, *, multiline: bool = False) -> str:
+    """Text for an XML document: cleaned of control sequences and characters (so the
+    file is safe to print), and any character XML cannot hold replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", clean(text, multiline=multiline))

@@ -9,31 +9,31 @@ few plain-text fields are escaped so nothing in them is read as Markdown or HTML
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
+from orchestrator.models import PASSED, CellResult
 from orchestrator.report import (
-    cells_by_id,
-    count,
+    Results,
     flaky_tests,
     grid_text,
     layout,
     legend,
     pre_existing_tests,
 )
-from orchestrator.verdict.judge import Blocker, Verdict
+from orchestrator.run.results import RunResults, coerce
+from orchestrator.sanitize import clean
+from orchestrator.verdict import Blocker, Verdict, count
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
 
 
-def render(results: Mapping[str, Any], verdict: Verdict) -> str:
+def render(results: Results, verdict: Verdict) -> str:
     """The whole report as Markdown text."""
     parts = [
         f"## oxzep7: {text(verdict.name)}",
         _summary(verdict),
         *(f"> **Warning:** {text(w)}" for w in verdict.warnings),
         _verdict(verdict),
-        _grids(results, verdict),
+        _grids(coerce(results), verdict),
         _flaky(verdict),
         _pre_existing(verdict),
     ]
@@ -43,7 +43,7 @@ def render(results: Mapping[str, Any], verdict: Verdict) -> str:
 def code(value: str) -> str:
     """``value`` as an inline code span, whatever backticks it holds; pipes are escaped
     because GitHub splits table rows on them even inside code."""
-    value = value.replace("|", "\\|").replace("\n", " ")
+    value = clean(value).replace("|", "\\|")
     fence = "`"
     while fence in value:
         fence += "`"
@@ -54,7 +54,7 @@ def code(value: str) -> str:
 def text(value: str) -> str:
     """Plain text with the characters escaped that could start emphasis, code, links,
     HTML or a table cell (the rest read as themselves where they appear mid-line)."""
-    return _SPECIAL.sub(r"\\\1", value.replace("\n", " "))
+    return _SPECIAL.sub(r"\\\1", clean(value))
 
 
 def _summary(verdict: Verdict) -> str:
@@ -86,14 +86,14 @@ def _blocker(blocker: Blocker, verdict: Verdict) -> list[str]:
     for regression in cell.regressions:
         note = f" — {text(regression.note)}" if regression.note else ""
         lines.append(f"  - {code(regression.test)} {regression.outcome}{note}")
-    if not cell.regressions and cell.failing and cell.status != "passed":
+    if not cell.regressions and cell.failing and cell.status != PASSED:
         lines += [f"  - {code(test)} failing" for test in cell.failing]
     lines.append(f"  - *{text(blocker.explanation)}*")
     return lines
 
 
-def _grids(results: Mapping[str, Any], verdict: Verdict) -> str:
-    raw = cells_by_id(results)
+def _grids(results: RunResults, verdict: Verdict) -> str:
+    raw = results.by_id
     grids, unplaced = layout(verdict)
     blocks = ["### Matrix"]
     for grid in grids:
@@ -116,7 +116,7 @@ def _grids(results: Mapping[str, Any], verdict: Verdict) -> str:
     return "\n\n".join(blocks)
 
 
-def _grid_cell(verdict: Verdict, cell_id: str, raw: Mapping[str, Any] | None) -> str:
+def _grid_cell(verdict: Verdict, cell_id: str, raw: CellResult | None) -> str:
     cell = verdict.cell(cell_id)
     label = grid_text(cell, raw, verdict)
     return f"**{text(label)}**" if cell.id == verdict.recommended else text(label)

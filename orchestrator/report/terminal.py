@@ -1,4 +1,12 @@
-"""The terminal report: compact grids of cells, then the verdict.
+"""The terminal report, the one way results and verdicts look on a terminal: a
+table of every cell, compact grids of cells, then the verdict. ``oxzep7 run`` prints
+it at its end, ``oxzep7 report`` on demand; progress lines during a run use the
+same colours (:data:`STYLES`, by the verdict class of a cell, see ``report.kind``).
+
+Everything is built from rich ``Text`` objects, never markup strings, and every
+value from the results goes through :func:`orchestrator.sanitize.clean`: a test id
+such as ``[link=...]`` or ``ESC[2J`` prints as the harmless text it is, whatever
+the console's markup setting.
 
 ``print_terminal`` writes to any rich Console, so colour follows that console (a
 TTY gets colour; CI logs and NO_COLOR do not). ``render`` returns the same report
@@ -8,29 +16,32 @@ as a string, plain by default, for files and tests.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console, RenderableType
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from orchestrator.models import ERROR, PASSED, TIMEOUT, CellResult
 from orchestrator.report import (
     Grid,
-    cells_by_id,
-    count,
+    Results,
     flaky_tests,
     grid_text,
     kind,
     layout,
     legend,
     pre_existing_tests,
+    status_kind,
+    status_word,
     symbol,
 )
-from orchestrator.verdict.judge import Blocker, Verdict
+from orchestrator.run.results import RunResults, coerce
+from orchestrator.sanitize import clean, first_line, fit
+from orchestrator.verdict import Blocker, CellVerdict, Verdict, count
 
+# The one colour scheme, by verdict class (report.KINDS).
 STYLES = {
     "recommended": "bold green",
     "safe": "green",
@@ -40,11 +51,26 @@ STYLES = {
     "infeasible": "cyan",
     "not-run": "dim",
 }
+NOTE_WIDTH = 60
+
+Part = str | tuple[str, str]  # plain text, or (text, style)
 
 
-def render(
-    results: Mapping[str, Any], verdict: Verdict, *, width: int = 100, color: bool = False
-) -> str:
+def line(*parts: Part) -> Text:
+    """One line from parts; every part is cleaned (no control characters, one line)."""
+    text = Text()
+    for part in parts:
+        value, style = (part, "") if isinstance(part, str) else part
+        text.append(clean(value), style=style)
+    return text
+
+
+def status_style(status: str) -> str:
+    """A bare status's colour (before any verdict): that of its verdict class."""
+    return STYLES.get(status_kind(status), "")
+
+
+def render(results: Results, verdict: Verdict, *, width: int = 100, color: bool = False) -> str:
     """The report as text; with ``color`` it keeps ANSI styles."""
     console = Console(
         record=True,
@@ -53,40 +79,110 @@ def render(
         force_terminal=color,
         no_color=not color,
         highlight=False,
+        markup=False,
+        emoji=False,
     )
     print_terminal(console, results, verdict)
     return console.export_text(styles=color)
 
 
-def print_terminal(console: Console, results: Mapping[str, Any], verdict: Verdict) -> None:
+def print_terminal(console: Console, results: Results, verdict: Verdict) -> None:
     """Print the report to ``console``; long lines (test ids) are never wrapped, and
     numbers in ids are not highlighted, whatever the console's defaults."""
-    for item in renderables(results, verdict):
-        console.print(item, soft_wrap=isinstance(item, str), highlight=False)
+    for item in renderables(coerce(results), verdict):
+        console.print(item, soft_wrap=isinstance(item, Text), highlight=False)
 
 
-def renderables(results: Mapping[str, Any], verdict: Verdict) -> list[RenderableType]:
-    """The report as a list of rich renderables (markup strings and tables)."""
-    raw = cells_by_id(results)
+def renderables(results: RunResults, verdict: Verdict) -> list[RenderableType]:
+    """The report as a list of rich renderables (Text lines and tables)."""
     items: list[RenderableType] = [_header(verdict)]
-    items += [f"[bold yellow]Warning:[/] {escape(w)}" for w in verdict.warnings]
+    items += [line(("Warning:", "bold yellow"), " ", w) for w in verdict.warnings]
+    items.append(cells_table(results, verdict))
     grids, unplaced = layout(verdict)
-    items += [grid_table(grid, verdict, raw) for grid in grids]
+    items += [grid_table(grid, verdict, results) for grid in grids]
     if unplaced:
-        items.append(f"Not placed in a grid: {escape(', '.join(unplaced))}")
-    items.append("[dim]" + escape("  ".join(f"{s} {word}" for s, word in legend())) + "[/]")
-    items.append("")
+        items.append(line("Not placed in a grid: ", ", ".join(unplaced)))
+    items.append(line(("  ".join(f"{s} {word}" for s, word in legend()), "dim")))
+    items.append(Text(""))
     items += _verdict_lines(verdict)
     return items
 
 
-def grid_table(grid: Grid, verdict: Verdict, raw: Mapping[str, Mapping[str, Any]]) -> Table:
+# --------------------------------------------------------------------------- the cells
+
+
+def cells_table(results: RunResults, verdict: Verdict) -> Table:
+    """One row per cell, in plan order (the results', then cells without one): status,
+    test counts, duration and what to look at first."""
+    table = Table(title=line(verdict.name or "run", ": results"), title_justify="left")
+    table.add_column("cell", no_wrap=True)
+    for name in ("status", "passed", "failed", "skipped", "duration", "note"):
+        table.add_column(name, justify="left" if name in ("status", "note") else "right")
+    found = results.by_id
+    order = [*found, *(c.id for c in verdict.cells if c.id not in found)]
+    for cell_id in order:
+        cell = verdict.cell(cell_id)
+        label = line(cell_id, " (baseline)" if cell.baseline else "")
+        state = line((status_word(cell.status), STYLES.get(kind(cell, verdict), "")))
+        raw = found.get(cell_id)
+        if raw is None:
+            table.add_row(label, state)
+            continue
+        counts = raw.counts
+        table.add_row(
+            label,
+            state,
+            str(counts.passed),
+            str(counts.failed + counts.errors),
+            str(counts.skipped),
+            f"{raw.duration:.1f}s",
+            line(note(raw)),
+        )
+    return table
+
+
+def note(result: CellResult) -> str:
+    """What to look at first in a cell: its first failing test, else its message."""
+    failing, flaky = result.failing_tests, result.flaky_tests
+    flaky_note = f" [{len(flaky)} flaky]" if flaky else ""
+    if failing:
+        more = f" (+{len(failing) - 1} more)" if len(failing) > 1 else ""
+        return clean(failing[0]) + more + flaky_note
+    if flaky:
+        return f"{len(flaky)} flaky"
+    if result.passed_on_retry:
+        return "flaky: failed, then passed on a retry"
+    return fit(first_line(result.message), NOTE_WIDTH)
+
+
+def progress_line(result: CellResult) -> Text:
+    """A cell's line as it finishes during a run, coloured like its status."""
+    counts = result.counts
+    text = line(
+        f"{result.cell.id}: ",
+        (status_word(result.status), status_style(result.status)),
+        f" ({counts.passed} passed, {counts.failed + counts.errors} failed, "
+        f"{counts.skipped} skipped) in {result.duration:.1f}s",
+    )
+    if result.status in (ERROR, TIMEOUT) and result.message:
+        text.append(" — " + fit(first_line(result.message), 100))
+    return text
+
+
+# --------------------------------------------------------------------------- the grids
+
+
+def grid_table(grid: Grid, verdict: Verdict, results: RunResults) -> Table:
     """One grid as a table: a row per value of the row axis, a column per value of the
     column axis, each cell its status symbol, counts and tags, coloured by verdict."""
-    table = Table(box=box.SIMPLE_HEAD, title=escape(grid.title) or None, title_justify="left")
-    table.add_column(escape(grid.corner), style="bold", no_wrap=True)
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title=line(grid.title) if grid.title else None,
+        title_justify="left",
+    )
+    table.add_column(line(grid.corner), style="bold", no_wrap=True)
     for column in grid.columns or ("",):
-        table.add_column(escape(column or "cell"))
+        table.add_column(line(column or "cell"))
     for row in grid.rows:
         texts = []
         for column in grid.columns or ("",):
@@ -95,61 +191,72 @@ def grid_table(grid: Grid, verdict: Verdict, raw: Mapping[str, Mapping[str, Any]
                 texts.append(Text("-", style="dim"))
                 continue
             cell = verdict.cell(cell_id)
-            texts.append(
-                Text(grid_text(cell, raw.get(cell_id), verdict), style=_style(cell, verdict))
-            )
-        table.add_row(escape(row), *texts)
+            text = grid_text(cell, results.cell(cell_id), verdict)
+            texts.append(line((text, _style(cell, verdict))))
+        table.add_row(line(row), *texts)
     return table
 
 
-def _header(verdict: Verdict) -> str:
-    base = verdict.baseline or "none"
-    return (
-        f"[bold]{escape(verdict.name)}[/]  run {escape(verdict.run_id)}  "
-        f"baseline {escape(base)}  {count(len(verdict.cells), 'cell')}"
+# --------------------------------------------------------------------------- the verdict
+
+
+def _header(verdict: Verdict) -> Text:
+    return line(
+        (verdict.name, "bold"),
+        f"  run {verdict.run_id}  baseline {verdict.baseline or 'none'}  ",
+        count(len(verdict.cells), "cell"),
     )
 
 
 def _verdict_lines(verdict: Verdict) -> list[RenderableType]:
     lines: list[RenderableType] = []
     if verdict.recommended is None:
-        lines.append(f"[bold red]{escape(verdict.headline)}[/]")
-        lines.append("Why each cell is not safe:")
+        lines.append(line((verdict.headline, "bold red")))
+        lines.append(line("Why each cell is not safe:"))
     else:
         cell = verdict.cell(verdict.recommended)
-        notes = f"  [dim]({escape('; '.join(cell.notes))})[/]" if cell.notes else ""
-        lines.append(f"[bold green]{escape(verdict.headline)}[/]{notes}")
+        notes: list[Part] = [("  (" + "; ".join(cell.notes) + ")", "dim")] if cell.notes else []
+        lines.append(line((verdict.headline, "bold green"), *notes))
         if verdict.blockers:
-            lines.append("Higher, but not safe:")
+            lines.append(line("Higher, but not safe:"))
     for blocker in verdict.blockers:
         lines += _blocker_lines(blocker, verdict)
+    lines += _test_lists(verdict)
+    return lines
+
+
+def _test_lists(verdict: Verdict) -> list[RenderableType]:
+    """Flaky tests and pre-existing failures, with the cells they concern."""
+    lines: list[RenderableType] = []
     flaky = flaky_tests(verdict)
     if flaky:
-        lines.append("Flaky (failed, then passed on a retry; not counted as regressions):")
-        lines += [f"  {escape(t)}  [dim]in {escape(', '.join(c))}[/]" for t, c in flaky.items()]
+        lines.append(line("Flaky (failed, then passed on a retry; not counted as regressions):"))
+        lines += [line(f"  {t}  ", (f"in {', '.join(c)}", "dim")) for t, c in flaky.items()]
     pre = pre_existing_tests(verdict)
     if pre:
-        lines.append(f"Pre-existing failures (failing in the baseline {escape(verdict.baseline)}):")
-        lines += [f"  {escape(t)}  [dim]in {len(c)} cells[/]" for t, c in pre.items()]
+        lines.append(line(f"Pre-existing failures (failing in the baseline {verdict.baseline}):"))
+        lines += [line(f"  {t}  ", (f"in {len(c)} cells", "dim")) for t, c in pre.items()]
     return lines
 
 
 def _blocker_lines(blocker: Blocker, verdict: Verdict) -> list[RenderableType]:
     cell = verdict.cell(blocker.cell)
-    style = _style(cell, verdict)
     what = count(len(cell.regressions), "regression") if cell.regressions else blocker.problem
     lines: list[RenderableType] = [
-        f"  [{style}]{symbol(cell.status)} {escape(cell.id)}[/] ({escape(cell.label)}): "
-        f"{escape(what)}"
+        line(
+            "  ",
+            (f"{symbol(cell.status)} {cell.id}", _style(cell, verdict)),
+            f" ({cell.label}): {what}",
+        )
     ]
     for regression in cell.regressions:
-        note = f"  [dim]- {escape(regression.note)}[/]" if regression.note else ""
-        lines.append(f"      {escape(regression.test)}{note}")
-    if not cell.regressions and cell.failing and cell.status != "passed":
-        lines += [f"      {escape(test)}" for test in cell.failing]
-    lines.append(f"      [italic]{escape(blocker.explanation)}[/]")
+        notes: Sequence[Part] = [(f"  - {regression.note}", "dim")] if regression.note else ()
+        lines.append(line(f"      {regression.test}", *notes))
+    if not cell.regressions and cell.failing and cell.status != PASSED:
+        lines += [line(f"      {test}") for test in cell.failing]
+    lines.append(line((f"      {blocker.explanation}", "italic")))
     return lines
 
 
-def _style(cell: Any, verdict: Verdict) -> str:
+def _style(cell: CellVerdict, verdict: Verdict) -> str:
     return STYLES.get(kind(cell, verdict), "")

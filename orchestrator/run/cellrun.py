@@ -9,14 +9,15 @@ then passed are *flaky*, reported apart from passes and failures.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import docker
 
-from orchestrator.build import cellimage, images
+from orchestrator.build import cellimage, engine, images
 from orchestrator.environment import BuildEnvironment
-from orchestrator.models import Cell, CellResult, Plan, Status, TestCounts
+from orchestrator.errors import DockerLostError
+from orchestrator.models import Cell, CellResult, Plan, RunOptions, Status, TestCounts
 from orchestrator.run import container, junit
 from orchestrator.run.rundir import RunDir, write_text
 
@@ -42,76 +43,104 @@ def run_cell(
     env: BuildEnvironment,
     run: RunDir,
 ) -> CellResult:
-    """Build ``cell``'s image (unless cached), run its tests, and say what happened."""
-    started = time.monotonic()
-    folder = run.cell(cell.id)
-    logs = {"build": str(folder / "build.log")}
+    """Build ``cell``'s image (unless cached), run its tests, and say what happened.
+    A daemon that goes away meanwhile makes the cell an error saying so."""
+    job = _Job(client, plan, cell, run, started=time.monotonic())
     try:
-        image = cellimage.ensure_cell_image(
-            client,
-            plan,
-            cell,
+        with engine.lost_daemon_check(client):
+            image = _build(job, base_tag, env)
+            if isinstance(image, CellResult):
+                return image
+            return _test(job, image)
+    except DockerLostError as exc:
+        return job.error(str(exc))
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every step of one cell needs."""
+
+    client: docker.DockerClient
+    plan: Plan
+    cell: Cell
+    run: RunDir
+    started: float
+    logs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> Path:
+        return self.run.cell(self.cell.id)
+
+    def error(self, message: str) -> CellResult:
+        duration = time.monotonic() - self.started
+        return CellResult(
+            cell=self.cell, status="error", duration=duration, message=message, logs=self.logs
+        )
+
+
+def _build(job: _Job, base_tag: str, env: BuildEnvironment) -> cellimage.CellImage | CellResult:
+    """The cell's image, or the error result of a build that failed."""
+    log_path = job.folder / "build.log"
+    job.logs["build"] = str(log_path)
+    try:
+        return cellimage.ensure_cell_image(
+            job.client,
+            job.plan,
+            job.cell,
             base_tag=base_tag,
             env=env,
-            log_path=folder / "build.log",
-            run_id=run.run_id,
+            log_path=log_path,
+            run_id=job.run.run_id,
         )
     except images.BuildFailed as exc:
-        message = f"image build failed: {exc}\n{exc.log_tail}"
-        return CellResult(
-            cell=cell,
-            status="error",
-            duration=time.monotonic() - started,
-            message=message,
-            logs=logs,
-        )
-    first = _attempt(client, plan, cell, image.tag, folder, run.run_id, number=1)
-    logs["test"] = str(folder / "test.log")
+        # The build stream reports a vanished daemon as a failed build.
+        if not engine.alive(job.client):
+            raise DockerLostError(str(exc)) from None
+        return job.error(f"image build failed: {exc}\n{exc.log_tail}")
+
+
+def _test(job: _Job, image: cellimage.CellImage) -> CellResult:
+    """Run the tests, again for each retry of a failing first attempt."""
+    first = _attempt(job, image.tag, number=1)
+    job.logs["test"] = str(job.folder / "test.log")
     retries = [
-        _attempt(client, plan, cell, image.tag, folder, run.run_id, number=n + 2)
-        for n in range(plan.run.retries if first.status == "failed" else 0)
+        _attempt(job, image.tag, number=n + 2)
+        for n in range(job.plan.run.retries if first.status == "failed" else 0)
     ]
-    _keep_files(first, folder, logs)
+    _keep_files(first, job.folder, job.logs)
+    report = first.report
     result = CellResult(
-        cell=cell,
+        cell=job.cell,
         status=first.status,
-        duration=time.monotonic() - started,
-        counts=first.report.counts if first.report else TestCounts(),
-        failing_tests=first.report.failing if first.report else (),
-        tests=first.report.tests if first.report else {},
-        junit=first.report is not None,
+        duration=time.monotonic() - job.started,
+        counts=report.counts if report else TestCounts(),
+        failing_tests=report.failing if report else (),
+        tests=report.tests if report else {},
+        junit=report is not None,
         exit_code=first.outcome.exit_code,
         image=image.tag,
         image_id=image.image_id,
         packages=_packages(first.outcome.freeze),
         message=first.message,
-        logs=logs,
+        logs=job.logs,
     )
     return with_retries(result, retries)
 
 
-def _attempt(
-    client: docker.DockerClient,
-    plan: Plan,
-    cell: Cell,
-    image: str,
-    folder: Path,
-    run_id: str,
-    *,
-    number: int,
-) -> Attempt:
-    log_path = folder / ("test.log" if number == 1 else f"test.attempt{number}.log")
-    outcome = container.run_tests(
-        client,
-        image,
-        command=plan.project.test,
-        options=plan.run,
+def _attempt(job: _Job, image: str, *, number: int) -> Attempt:
+    log_path = job.folder / ("test.log" if number == 1 else f"test.attempt{number}.log")
+    spec = container.TestRun(
+        image=image,
+        command=job.plan.project.test,
+        options=job.plan.run,
         log_path=log_path,
-        labels=images.labels("test", cell=cell.id, run=run_id),
+        labels=images.labels("test", cell=job.cell.id, run=job.run.run_id),
         attempt=number,
+        env=job.plan.project.env,
     )
+    outcome = container.run_tests(job.client, spec)
     report, junit_problem = _report(outcome.junit_xml)
-    status, message = _judge(outcome, report, plan.run.timeout)
+    status, message = _judge(outcome, report, job.plan.run)
     if status == "failed" and report is None:
         message += f": {images.tail(log_path, 1)}"
     return Attempt(outcome, report, status, "\n".join(m for m in (message, junit_problem) if m))
@@ -142,6 +171,7 @@ def with_retries(result: CellResult, retries: list[Attempt]) -> CellResult:
             tests=tests,
             counts=counts,
             message=result.message if still else note,
+            passed_on_retry=not still,
         )
     # No per-test data: the cell is flaky as a whole if any retry passed.
     if any(a.status == "passed" for a in retries):
@@ -149,6 +179,7 @@ def with_retries(result: CellResult, retries: list[Attempt]) -> CellResult:
             result,
             status="passed",
             message=f"failed, then passed on retry (flaky): {result.message}",
+            passed_on_retry=True,
         )
     return result
 
@@ -159,7 +190,8 @@ def _keep_files(first: Attempt, folder: Path, logs: dict[str, str]) -> None:
         write_text(folder / "requirements.txt", first.outcome.freeze)
         logs["requirements"] = str(folder / "requirements.txt")
     if first.outcome.junit_xml is not None:
-        (folder / "junit.xml").write_bytes(first.outcome.junit_xml)
+        # Atomic like every file of the run (pytest writes UTF-8 XML).
+        write_text(folder / "junit.xml", first.outcome.junit_xml.decode("utf-8", "replace"))
         logs["junit"] = str(folder / "junit.xml")
 
 
@@ -173,11 +205,22 @@ def _report(data: bytes | None) -> tuple[junit.Report | None, str]:
 
 
 def _judge(
-    outcome: container.Outcome, report: junit.Report | None, timeout: int
+    outcome: container.Outcome, report: junit.Report | None, options: RunOptions
 ) -> tuple[Status, str]:
-    """The attempt's status: timeout, else the exit code, corroborated by JUnit."""
+    """The attempt's status: out of memory, timeout, else the exit code, corroborated
+    by JUnit. Out of memory is an error, not a failure: the suite was cut short, so
+    which tests fail is unknown, and the cure may be a larger run.memory."""
+    if outcome.oom_killed:
+        return "error", container.oom_message(options)
     if outcome.timed_out:
-        return "timeout", f"killed after the {timeout} s timeout"
+        return "timeout", f"killed after the {options.timeout} s timeout"
+    if outcome.exit_code == container.SIGKILL_EXIT:
+        # The engine did not say why; memory is the usual reason, and a suite killed
+        # half-way says nothing about which tests fail.
+        return "error", (
+            f"killed by SIGKILL (exit {outcome.exit_code}), probably out of memory "
+            f"(run.memory is {options.memory}), though the engine did not report it"
+        )
     if outcome.exit_code == PYTEST_NO_TESTS and report is not None and not report.tests:
         return "failed", "no tests were collected"
     if outcome.exit_code == 0 and not (report and report.failing):

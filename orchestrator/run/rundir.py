@@ -8,16 +8,17 @@
         cells/<cell-id>/       build.log, build.Dockerfile, test.log, junit.xml,
                                requirements.txt (resolved set), result.json
 
-Files are written atomically (temp file + rename), so an interrupted run
-leaves every finished cell complete on disk and nothing half-written.
+Files are written atomically (temp file + rename, ``orchestrator.storage``), so an
+interrupted run leaves every finished cell complete on disk and nothing half-written;
+they get the mode the umask gives (0644 under 022), so CI can publish them.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 
 from orchestrator.errors import RunError
 from orchestrator.models import Plan
+from orchestrator.storage import write_text as write_text  # the one atomic write
 
 DEFAULT_ROOT = Path(".oxzep7") / "runs"
 
@@ -83,36 +85,49 @@ def create(
     root: Path, plan: Plan, run_id: str | None = None, *, point_latest: bool = True
 ) -> RunDir:
     """A new run directory under ``root`` holding ``plan.json``; ``root/latest`` points to
-    it unless ``point_latest`` is false (sessions started by nox directly are not runs)."""
-    run = RunDir(root / (run_id or new_run_id(plan.name)))
+    it unless ``point_latest`` is false (sessions nox starts by itself are not runs).
+
+    Runs started at the same second get ids ``...-2``, ``-3`` (mkdir decides, so two
+    processes never share a directory), and a lock orders the creation with the update
+    of ``latest``, which therefore always names the newest run."""
     try:
-        run.path.mkdir(parents=True, exist_ok=run_id is not None)
-        write_json(run.plan_file, plan.to_dict())
-        latest = root / "latest"
-        if point_latest and (latest.is_symlink() or not latest.exists()):
-            tmp = root / f".latest-{os.getpid()}"
-            tmp.unlink(missing_ok=True)
-            tmp.symlink_to(run.path.name)
-            tmp.replace(latest)
+        root.mkdir(parents=True, exist_ok=True)
+        with (root / ".create.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            run = _make_dir(root, run_id, plan.name)
+            write_json(run.plan_file, plan.to_dict())
+            if point_latest:
+                _point_latest(root, run)
     except OSError as exc:
-        raise RunError(f"cannot create the run directory {run.path}: {exc}") from None
+        raise RunError(f"cannot create a run directory in {root}: {exc}") from None
     return run
 
 
+def _make_dir(root: Path, run_id: str | None, plan_name: str = "") -> RunDir:
+    if run_id is not None:  # a fixed id (nox's own runs) is reused as it is
+        (root / run_id).mkdir(exist_ok=True)
+        return RunDir(root / run_id)
+    base = new_run_id(plan_name)
+    for n in range(1, 1000):
+        path = root / (base if n == 1 else f"{base}-{n}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return RunDir(path)
+    raise FileExistsError(f"{root / base}: too many runs at once")
+
+
+def _point_latest(root: Path, run: RunDir) -> None:
+    """Replace ``latest`` atomically (rename over it), unless it is a real directory."""
+    latest = root / "latest"
+    if latest.is_symlink() or not latest.exists():
+        tmp = root / f".latest-{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(run.path.name)
+        tmp.replace(latest)
+
+
 def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON, atomically (see :func:`write_text`)."""
     write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write atomically: readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

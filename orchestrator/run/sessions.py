@@ -28,7 +28,12 @@ import nox
 
 from orchestrator import environment, verdict
 from orchestrator.build import bases, engine
-from orchestrator.errors import Oxzep7Error
+from orchestrator.errors import (
+    BaseImageError,
+    DockerLostError,
+    DockerUnavailableError,
+    Oxzep7Error,
+)
 from orchestrator.models import Cell, CellResult, Plan
 from orchestrator.plan import resolve
 from orchestrator.plan.matrix import load_matrix
@@ -133,7 +138,10 @@ def _base_session(context: Context, python: str) -> Callable[[nox.Session], None
         context.run.bases.mkdir(parents=True, exist_ok=True)
         context.run.base_started(python).touch()
         try:
-            base = _ensure_base(context, engine.connect(), python, say=session.log)
+            _, base = _connect_and_base(context, python, say=session.log)
+        except (DockerUnavailableError, DockerLostError) as exc:
+            # Nothing is known of the cells: they stay "not run", and a resume runs them.
+            session.error(str(exc))
         except Oxzep7Error as exc:
             for cell in context.plan.cells:
                 if cell.python == python:
@@ -158,8 +166,9 @@ def _cell_session(context: Context, cell: Cell) -> Callable[[nox.Session], None]
         context.run.cell_started(cell.id).touch()
         env = environment.from_host()
         try:
-            client = engine.connect()
-            base = _ensure_base(context, client, cell.python, env=env, say=session.log)
+            client, base = _connect_and_base(context, cell.python, env=env, say=session.log)
+        except (DockerUnavailableError, DockerLostError) as exc:
+            session.error(str(exc))  # the cell stays "not run"; a resume runs it
         except Oxzep7Error as exc:
             _record_error(context, cell, str(exc))
             session.error(str(exc))
@@ -180,6 +189,25 @@ def _cell_session(context: Context, cell: Cell) -> Callable[[nox.Session], None]
             )
 
     return session
+
+
+def _connect_and_base(
+    context: Context,
+    python: str,
+    *,
+    env: environment.BuildEnvironment | None = None,
+    say: Callable[[str], None],
+) -> tuple[docker.DockerClient, bases.BaseImage]:
+    """A client and the base for ``python``. Raises DockerUnavailableError or
+    DockerLostError when the daemon is not there, so no cell is judged for it."""
+    client = engine.connect()
+    try:
+        with engine.lost_daemon_check(client):
+            return client, _ensure_base(context, client, python, env=env, say=say)
+    except BaseImageError as exc:
+        if not engine.alive(client):  # a build cut off by the daemon's going away
+            raise DockerLostError(str(exc)) from None
+        raise
 
 
 def _ensure_base(

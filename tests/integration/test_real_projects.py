@@ -68,3 +68,28 @@ axes: {{python: ["3.11"]}}
     done = oxzep7("run", str(matrix), "--runs-dir", str(runs))
     assert done.returncode == 0, done.stdout + done.stderr
     assert cells_of(runs)["py3.11"]["counts"]["passed"] == 1
+
+
+def test_every_debian_interpreter_builds_and_runs(write_matrix, tmp_path):
+    """Each interpreter of the debian family, bases built from nothing but a Debian
+    mirror (3.14 and 3.15 come from forky, which Debian 12's debootstrap does not know).
+    The example's cgi use breaks from 3.13 on (PEP 594), and only that."""
+    matrix = write_matrix(f"""
+name: interpreters
+project: {{path: "{ROOT / "examples" / "sample-app"}", install: ".[test]"}}
+axes: {{python: ["3.9", "3.11", "3.13", "3.14", "3.15"], click: ["7.1.2"]}}
+run: {{jobs: 2, retries: 0}}
+""")
+    runs = tmp_path / "runs"
+    oxzep7("run", str(matrix), "--runs-dir", str(runs))
+    cells = cells_of(runs)
+    headers = {
+        "tests/test_headers.py::test_parse_content_type_with_charset",
+        "tests/test_headers.py::test_charset_defaults_to_utf8",
+    }
+    for python in ("3.9", "3.11"):
+        assert cells[f"py{python}-click7.1.2"]["status"] == "passed", cells
+    for python in ("3.13", "3.14", "3.15"):
+        cell = cells[f"py{python}-click7.1.2"]
+        assert cell["status"] == "failed", cell.get("message")
+        assert set(cell["failing_tests"]) == headers

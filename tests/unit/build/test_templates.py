@@ -61,8 +61,8 @@ def test_render_base_rejects_a_bad_rootfs_image(debian311, image):
 
 
 def test_render_base_rejects_a_bad_package_name():
-    bad = interpreters.Interpreter(
-        family="debian", version="3.11", suite="bookworm", package="python3.11; id"
+    bad = interpreters.DebianInterpreter(
+        version="3.11", suite="bookworm", package="python3.11; id", glibc="2.36"
     )
     with pytest.raises(ConfigError):
         templates.render_base(bad, rootfs_image=ROOTFS, ca_bundle=False)
