@@ -12,6 +12,7 @@ from pathlib import Path
 
 from orchestrator import (
     __version__,
+    cli_assess,
     cli_nightly,
     conclude,
     console,
@@ -21,9 +22,9 @@ from orchestrator import (
     verdict,
 )
 from orchestrator.build import bases, engine
+from orchestrator.cli_args import EPILOG, positive
 from orchestrator.errors import (
     EXIT_BROKEN_PIPE,
-    EXIT_CODES,
     EXIT_INTERRUPTED,
     ConfigError,
     Oxzep7Error,
@@ -36,8 +37,6 @@ from orchestrator.plan.matrix import load_matrix
 from orchestrator.report import terminal
 from orchestrator.run import results
 from orchestrator.run.rundir import DEFAULT_ROOT, write_text
-
-EPILOG = "exit codes:\n" + "".join(f"  {code:<4} {meaning}\n" for code, meaning in EXIT_CODES)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     _report_parser(commands)
 
+    cli_assess.assess_commands(commands)
+
     schema = commands.add_parser(
         "schema",
         help="print the matrix file's JSON Schema",
@@ -90,24 +91,6 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(func=cmd_schema)
     cli_nightly.add_commands(commands, _plan_arguments)
     return parser
-
-
-def _report_parser(commands: cli_nightly.SubParsers) -> None:
-    report_cmd = commands.add_parser(
-        "report",
-        help="render a finished run's verdict and results",
-        description="Render the verdict of RUN_DIR (a directory holding results.json, e.g. "
-        ".oxzep7/runs/latest): the recommended cell, why higher cells are not safe, the "
-        "grid of cells and the per-test outcomes.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    report_cmd.add_argument("run_dir", type=Path, help="run directory (or its results.json)")
-    report_cmd.add_argument(
-        "-f", "--format", choices=report.FORMATS, default="terminal", help="(default: terminal)"
-    )
-    report_cmd.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
-    report_cmd.set_defaults(func=cmd_report)
 
 
 def _run_parser(commands: cli_nightly.SubParsers) -> None:
@@ -122,7 +105,7 @@ def _run_parser(commands: cli_nightly.SubParsers) -> None:
     )
     _plan_arguments(run, frozen=True)
     run.add_argument(
-        "-j", "--jobs", type=_positive, help="cells run at once (default: the matrix's run.jobs)"
+        "-j", "--jobs", type=positive, help="cells run at once (default: the matrix's run.jobs)"
     )
     run.add_argument(
         "--runs-dir",
@@ -144,8 +127,35 @@ def _run_parser(commands: cli_nightly.SubParsers) -> None:
         help="finish an earlier run (interrupted, or the Docker daemon went away): run "
         "only its cells that did not finish, with its plan.json, into the same directory",
     )
+    cli_assess.advisories_argument(run)
+    cli_assess.audit_argument(run)
     cli_nightly.run_arguments(run)
     run.set_defaults(func=cmd_run)
+
+
+def _report_parser(commands: cli_nightly.SubParsers) -> None:
+    report_cmd = commands.add_parser(
+        "report",
+        help="render a finished run's verdict and results",
+        description="Render the verdict of RUN_DIR (a directory holding results.json, e.g. "
+        ".oxzep7/runs/latest): the recommended cell, why higher cells are not safe, the "
+        "grid of cells and the per-test outcomes.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report_cmd.add_argument("run_dir", type=Path, help="run directory (or its results.json)")
+    report_cmd.add_argument(
+        "-f", "--format", choices=report.FORMATS, default="terminal", help="(default: terminal)"
+    )
+    report_cmd.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
+    report_cmd.add_argument(
+        "--advisories",
+        type=Path,
+        metavar="DIR",
+        help="check the cells' packages against this offline advisory directory (PyPA "
+        "advisory-database layout) instead of the run's advisories.json",
+    )
+    report_cmd.set_defaults(func=cmd_report)
 
 
 def _plan_arguments(parser: argparse.ArgumentParser, *, frozen: bool = False) -> None:
@@ -165,7 +175,7 @@ def _plan_arguments(parser: argparse.ArgumentParser, *, frozen: bool = False) ->
     index.add_argument(
         "--no-index",
         action="store_true",
-        help="never ask the index: exact pins only, nothing pruned",
+        help="never ask the index: exact pins only; only requires-python prunes",
     )
     if frozen:
         index.add_argument(
@@ -207,16 +217,6 @@ def _plan_and_index(args: argparse.Namespace) -> tuple[Plan, str | None]:
     return plan, None if args.no_index else choose_url(args.index_url, matrix.index)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def cmd_plan(args: argparse.Namespace) -> int:
     plan = _plan(args)
     if args.json:
@@ -236,7 +236,7 @@ def _baseline_line(plan: Plan) -> str:
     if not plan.baseline_defaults:
         return f"baseline: {cell.id}"
     chosen = ", ".join(f"{axis} {cell.axes[axis]}" for axis in plan.baseline_defaults)
-    return f"baseline: {cell.id} ({chosen}: the lowest of each axis; set 'baseline:' to choose)"
+    return f"baseline: {cell.id} ({chosen}: the lowest that works; set 'baseline:' to choose)"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -257,6 +257,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs or plan.run.jobs,
         only=tuple(args.cell),
         resume=args.resume,
+        advisories=cli_assess.advisory_source(args),
         engines=tuple(args.engine),
         rerun=args.rerun,
         fail_on=args.fail_on,
@@ -296,8 +297,17 @@ def cmd_bases(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from orchestrator.assess import advisories, exposure
+
     run = results.load(args.run_dir)
-    judgement = verdict.compute(run)
+    known = exposure.load(args.run_dir)
+    if args.advisories is not None:
+        if not args.advisories.is_dir():
+            raise ConfigError(f"--advisories {args.advisories}: not a directory")
+        allow = known.allow if known is not None else True
+        database = advisories.OfflineDatabase(args.advisories)
+        known = exposure.check_run(run, database, allow=allow)
+    judgement = verdict.compute(run, exposure=known)
     folder = args.run_dir.parent if args.run_dir.name == "results.json" else args.run_dir
     section = conclude.section_for(folder)
     sections = [section] if section is not None else []

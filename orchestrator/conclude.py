@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator import console, history, verdict
+from orchestrator.assess import exposure
+from orchestrator.assess.advisories import Source
 from orchestrator.errors import Oxzep7Error
 from orchestrator.history import failon
 from orchestrator.history.diff import Lookup, RunDiff
@@ -33,12 +35,19 @@ def conclude(
     fail_on: str = "any",
     judged: Collection[str] | None = None,
     lookup: Lookup | None = None,
+    advisories: tuple[Source | None, bool] = (None, True),
 ) -> Conclusion:
     """Collate, judge, diff, report (terminal and files); ``judged`` are the cells whose
-    states decide the exit code (default: every planned cell)."""
+    states decide the exit code (default: every planned cell); ``advisories`` is where
+    known vulnerabilities come from (None: not checked) and ``run.allow_vulnerable``."""
     results.collate(run)
     data = results.load(run.path)  # read back as `oxzep7 report` reads it
-    judgement = verdict.compute(data)
+    source, allow = advisories
+    known = None
+    if source is not None:  # the cells' packages against the advisory source
+        known = exposure.check_run(data, source, allow=allow)
+        exposure.save(run.path, known)
+    judgement = verdict.compute(data, exposure=known)
     diff = _diff(run, lookup)
     sections: list[Section] = [DiffSection(diff)] if diff is not None else []
     console.out.print()

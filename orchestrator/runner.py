@@ -10,6 +10,7 @@ cell does, nox is not started at all.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import signal
@@ -26,6 +27,7 @@ import docker.errors
 import requests.exceptions
 
 from orchestrator import LABEL_PREFIX, console, environment
+from orchestrator.assess import advisories
 from orchestrator.build import engine, images
 from orchestrator.conclude import conclude
 from orchestrator.errors import (
@@ -56,6 +58,8 @@ class RunRequest:
     rerun: bool = False  # never reuse an earlier result
     fail_on: str = "any"  # see orchestrator.history.failon
     index_url: str | None = None  # the index the plan was resolved on (upload dates)
+    # Where known vulnerabilities of the cells' packages come from (None: not checked).
+    advisories: advisories.Source | None = None
 
 
 @dataclass(frozen=True)
@@ -166,7 +170,13 @@ def _execute(active: _Active, request: RunRequest) -> int:
     collate.mark_origin(run, active.plan, [c.id for c in active.cells])
     lookup = dates.from_index(request.index_url) if request.index_url else None
     judged = [c.id for c in active.judged]
-    end = conclude(run, fail_on=request.fail_on, judged=judged, lookup=lookup)
+    end = conclude(
+        run,
+        fail_on=request.fail_on,
+        judged=judged,
+        lookup=lookup,
+        advisories=(request.advisories, active.plan.run.allow_vulnerable),
+    )
     _raise_if_lost(run, end.results, ending)
     if ending == "interrupted":
         console.err.print(f"interrupted: 'oxzep7 run --resume {run.path}' runs the rest")
@@ -319,10 +329,12 @@ def _write_errors(run: rundir.RunDir) -> Iterator[None]:
 def _remove_containers(client: docker.DockerClient, run_id: str) -> None:
     """Containers left by an interrupted session (labelled with this run's id)."""
     try:
+        # sparse: no inspect per container, which fails for one removed meanwhile
         leftovers = client.containers.list(
-            all=True, filters={"label": f"{LABEL_PREFIX}.run={run_id}"}
+            all=True, sparse=True, filters={"label": f"{LABEL_PREFIX}.run={run_id}"}
         )
         for container in leftovers:
-            container.remove(v=True, force=True)
+            with contextlib.suppress(docker.errors.NotFound):  # gone by itself
+                container.remove(v=True, force=True)
     except (docker.errors.DockerException, requests.exceptions.RequestException):
         pass  # the daemon is gone: a resume removes them (they carry the run's label)

@@ -35,7 +35,7 @@ class File:
     tags: frozenset[Tag] | None
     requires_python: str | None = None
     yanked: bool = False
-    upload_time: str | None = None  # PEP 700 (simple API 1.1), e.g. "2024-12-21T18:38:41Z"
+    upload_time: str | None = None  # PEP 700 (API 1.1) ISO 8601, e.g. 2026-11-06T17:37:01Z
 
     @property
     def is_sdist(self) -> bool:
@@ -130,8 +130,8 @@ def _file(entry: Any) -> tuple[Version, File] | None:
     )
 
 
-def _upload_time(value: Any) -> str | None:
-    """An ISO 8601 upload time as the index gives it (PEP 700), or None when absent or odd."""
+def _upload_time(value: object) -> str | None:
+    """PEP 700's ``upload-time`` (for how old a release is), when it looks like one."""
     if isinstance(value, str) and 10 <= len(value) <= 40 and value[:4].isdigit():
         return value
     return None

@@ -44,7 +44,14 @@ from orchestrator.models import (
 )
 from orchestrator.results import NotRun, RunResults, coerce
 from orchestrator.verdict.explain import Ranking, explain, warnings
-from orchestrator.verdict.model import MISSING, CellVerdict, Regression, TestMatrix, Verdict
+from orchestrator.verdict.model import (
+    MISSING,
+    CellVerdict,
+    Exposure,
+    Regression,
+    TestMatrix,
+    Verdict,
+)
 from orchestrator.verdict.order import Key, axis_names, cell_key, infer_axes, priority_order
 from orchestrator.verdict.words import count, first_line
 
@@ -53,17 +60,21 @@ BY_TEST, BY_EXIT, NO_BASELINE = "tests", "exit", "none"
 
 
 def compute(
-    results: RunResults | Mapping[str, Any], priority: Sequence[str] | None = None
+    results: RunResults | Mapping[str, Any],
+    priority: Sequence[str] | None = None,
+    exposure: Exposure | None = None,
 ) -> Verdict:
     """Judge a run. ``priority`` (axis names, most significant first) defaults to the
-    run's own, else python then dependency axes."""
+    run's own, else python then dependency axes. ``exposure``: known vulnerabilities of
+    the cells' package sets; an affected cell says so, and is unsafe unless allowed."""
     run = coerce(results)
     not_run = _not_run(run)
     axes = axis_names([*(c.cell.axes for c in run.cells), *(n.axes for n in not_run)])
     wanted = priority if priority is not None else run.priority
     order_axes = priority_order(axes, wanted)
     base = Baseline.of(run)
-    judged = [judge(c, base) for c in run.cells] + [_not_run_verdict(n, base) for n in not_run]
+    judged = [exposed(judge(c, base), exposure) for c in run.cells]
+    judged += [_not_run_verdict(n, base) for n in not_run]
     packages = {c.cell.id: c.packages for c in run.cells}
     keys = {v.id: cell_key(v.axes, packages.get(v.id, {}), order_axes) for v in judged}
     ranking = _rank(judged, keys)
@@ -80,7 +91,10 @@ def compute(
         recommended=ranking.recommended.id if ranking.recommended else None,
         tied_with=ranking.tied,
         blockers=tuple(explain(c, ranking.cells) for c in above if not c.safe),
-        warnings=tuple(warnings(base.problem(), [n.id for n in not_run], wanted, axes, ranking)),
+        warnings=(
+            *warnings(base.problem(), [n.id for n in not_run], wanted, axes, ranking),
+            *exposure_warnings(exposure, ranking),
+        ),
         matrix=outcome_matrix(run.cells),
     )
 
@@ -212,6 +226,51 @@ def judge(cell: CellResult, base: Baseline) -> CellVerdict:
         flaky=flaky,
         fixed=found.fixed,
     )
+
+
+def exposed(cell: CellVerdict, exposure: Exposure | None) -> CellVerdict:
+    """A cell whose package set has a known advisory: unsafe when vulnerable cells are not
+    allowed (and it was safe otherwise), else a note. Cells that did not run keep theirs."""
+    text = exposure.text(cell.id) if exposure is not None else ""
+    if not text or cell.status not in RAN:
+        return cell
+    assert exposure is not None
+    if not exposure.allow and cell.safe:
+        return replace(cell, safe=False, reason=f"{text} (run.allow_vulnerable is false)")
+    return replace(cell, notes=(*cell.notes, text))
+
+
+def exposure_warnings(exposure: Exposure | None, ranking: Ranking) -> list[str]:
+    """Whether the recommendation is affected, which advisory affects which cells, and
+    what could not be checked ("unknown", never "no vulnerabilities")."""
+    if exposure is None:
+        return []
+    found = []
+    source = exposure.source
+    picked = ranking.recommended
+    if picked is not None:
+        unknown = exposure.unknown.get(picked.id, ())
+        if exposure.text(picked.id):
+            found.append(f"The recommendation {picked.id} has {exposure.text(picked.id)}.")
+        elif unknown:
+            found.append(
+                f"The recommendation {picked.id}: vulnerabilities unknown for "
+                f"{count(len(unknown), 'package')} of it ({source} could not say)."
+            )
+        else:
+            found.append(f"The recommendation {picked.id} has no known vulnerability ({source}).")
+    cells_of: dict[str, list[str]] = {}  # each advisory line -> the cells it affects
+    for cell in ranking.cells:
+        for finding in exposure.vulnerable.get(cell.id, ()):
+            cells_of.setdefault(finding, []).append(cell.id)
+    for finding, cells in cells_of.items():
+        found.append(f"Known vulnerability ({source}): {finding}, in {', '.join(cells)}.")
+    unknown_all = list(dict.fromkeys(p for ps in exposure.unknown.values() for p in ps))
+    if unknown_all:
+        shown = ", ".join(unknown_all[:5]) + (", ..." if len(unknown_all) > 5 else "")
+        packages = count(len(unknown_all), "package")
+        found.append(f"Vulnerabilities unknown for {packages} ({shown}): {source} could not say.")
+    return found
 
 
 def compare(tests: Mapping[str, str], base: Baseline) -> Comparison:

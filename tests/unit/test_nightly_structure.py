@@ -18,6 +18,7 @@ MODULES = sorted(
         *(PACKAGE / "run" / name for name in ("cache.py", "collate.py", "engines.py")),
         *(PACKAGE / "run" / name for name in ("noxrun.py", "progress.py")),
         *(PACKAGE / name for name in ("runner.py", "cli.py", "cli_nightly.py", "conclude.py")),
+        *(PACKAGE / name for name in ("cli_args.py", "cli_assess.py")),
     ]
 )
 

@@ -1,0 +1,19 @@
+"""What the command-line modules share: the exit codes' epilog and argument types."""
+
+from __future__ import annotations
+
+import argparse
+
+from orchestrator.errors import EXIT_CODES
+
+EPILOG = "exit codes:\n" + "".join(f"  {code:<4} {meaning}\n" for code, meaning in EXIT_CODES)
+
+
+def positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
