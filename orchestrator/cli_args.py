@@ -6,7 +6,13 @@ import argparse
 
 from orchestrator.errors import EXIT_CODES
 
-EPILOG = "exit codes:\n" + "".join(f"  {code:<4} {meaning}\n" for code, meaning in EXIT_CODES)
+EPILOG = (
+    "exit codes:\n"
+    + "".join(f"  {code:<4} {meaning}\n" for code, meaning in EXIT_CODES)
+    + "  (run and collate --fail-on regression: 1 only for a regression against the baseline\n"
+    "   or a cell that could not be judged; --fail-on new: 1 only for what is worse than the\n"
+    "   previous run of the matrix, for nightly schedules)\n"
+)
 
 
 def positive(text: str) -> int:

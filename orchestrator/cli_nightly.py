@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator import console, history
+from orchestrator.cli_args import EPILOG
 from orchestrator.conclude import conclude
-from orchestrator.errors import EXIT_CODES, ConfigError
+from orchestrator.errors import ConfigError
 from orchestrator.export import cells, github, gitlab
 from orchestrator.history import failon, series
 from orchestrator.history.render import DiffSection
@@ -23,7 +24,6 @@ from orchestrator.run.rundir import DEFAULT_ROOT, write_text
 from orchestrator.sanitize import clean
 from orchestrator.verdict import compute
 
-EPILOG = "exit codes:\n" + "".join(f"  {code:<4} {meaning}\n" for code, meaning in EXIT_CODES)
 SubParsers = Any  # argparse's _SubParsersAction, which typeshed keeps private
 
 
