@@ -77,7 +77,7 @@ constraints: ["pytest==8.3.5"]
 """)
     runs = tmp_path / "runs"
     assert oxzep7("run", str(matrix), "--runs-dir", str(runs)).returncode == 0
-    second = oxzep7("run", str(matrix), "--runs-dir", str(runs))
+    second = oxzep7("run", str(matrix), "--runs-dir", str(runs), "--rerun")  # not the result cache
     assert second.returncode == 0
     log = (runs / "latest" / "cells" / "py3.11-click7.1.2" / "build.log").read_text()
     assert log.startswith("reused existing image oxzep7/cell:py3.11-click7.1.2-")
