@@ -83,5 +83,8 @@ def _diff(run: rundir.RunDir, lookup: Lookup | None) -> RunDiff | None:
 def section_for(run_path: Path, *, offline: bool = True) -> Section | None:
     """The diff section of an existing run (``oxzep7 report``): upload dates from the
     index cache only, so reports never wait on the network."""
-    diff = history.since_previous(run_path, history.index_lookup(run_path, offline=offline))
+    try:
+        diff = history.since_previous(run_path, history.index_lookup(run_path, offline=offline))
+    except Oxzep7Error:
+        return None  # the run's own report stands without the diff
     return DiffSection(diff) if diff is not None else None
