@@ -313,7 +313,7 @@ def _plan_arguments(parser: argparse.ArgumentParser, *, frozen: bool = False) ->
     index.add_argument(
         "--no-index",
         action="store_true",
-        help="never ask the index: exact pins only, nothing pruned",
+        help="never ask the index: exact pins only; only requires-python prunes",
     )
     if frozen:
         index.add_argument(
@@ -367,7 +367,7 @@ def _baseline_line(plan: Plan) -> str:
     if not plan.baseline_defaults:
         return f"baseline: {cell.id}"
     chosen = ", ".join(f"{axis} {cell.axes[axis]}" for axis in plan.baseline_defaults)
-    return f"baseline: {cell.id} ({chosen}: the lowest of each axis; set 'baseline:' to choose)"
+    return f"baseline: {cell.id} ({chosen}: the lowest that works; set 'baseline:' to choose)"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
