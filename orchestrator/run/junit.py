@@ -112,7 +112,9 @@ def _test_id(case: ET.Element) -> str:
     """``tests/test_cli.py::test_greet`` style ids from pytest's classname + name."""
     classname, name = case.get("classname", ""), case.get("name", "?")
     if not classname:
-        return name
+        # A file that failed to collect: pytest names it as a dotted module
+        # ("tests.test_cli"), while its own summary says "ERROR tests/test_cli.py".
+        return _module_path(name) if _DOTTED.fullmatch(name) else name
     parts = classname.split(".")
     # pytest: "tests.test_cli" (module) or "tests.test_cli.TestThing" (class).
     # The module is the last part named like a test file (test_*.py, *_test.py,
@@ -125,6 +127,13 @@ def _test_id(case: ET.Element) -> str:
     )
     module = "/".join(parts[:split]) + ".py" if split else ""
     return "::".join(p for p in [module, *parts[split:], name] if p)
+
+
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
+
+
+def _module_path(dotted: str) -> str:
+    return dotted.replace(".", "/") + ".py"
 
 
 _TAGS: tuple[tuple[str, Outcome], ...] = (
