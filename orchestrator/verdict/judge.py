@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from orchestrator.models import (
@@ -36,6 +37,7 @@ from orchestrator.models import (
     INFEASIBLE,
     NOT_RUN,
     PASSED,
+    PYTHON_AXIS,
     RAN,
     SKIPPED,
     TIMEOUT,
@@ -43,9 +45,11 @@ from orchestrator.models import (
     state_word,
 )
 from orchestrator.results import NotRun, RunResults, coerce
-from orchestrator.verdict.explain import Ranking, explain, warnings
+from orchestrator.verdict.clusters import causes, cell_clusters
+from orchestrator.verdict.explain import Ranking, explain, support_warnings, warnings
 from orchestrator.verdict.model import MISSING, CellVerdict, Regression, TestMatrix, Verdict
 from orchestrator.verdict.order import Key, axis_names, cell_key, infer_axes, priority_order
+from orchestrator.verdict.support import end_of_life, past_end_of_life
 from orchestrator.verdict.words import count, first_line
 
 # Baseline modes: per-test comparison, exit-code comparison only, or none at all.
@@ -53,21 +57,29 @@ BY_TEST, BY_EXIT, NO_BASELINE = "tests", "exit", "none"
 
 
 def compute(
-    results: RunResults | Mapping[str, Any], priority: Sequence[str] | None = None
+    results: RunResults | Mapping[str, Any],
+    priority: Sequence[str] | None = None,
+    *,
+    today: date | None = None,
 ) -> Verdict:
     """Judge a run. ``priority`` (axis names, most significant first) defaults to the
-    run's own, else python then dependency axes."""
+    run's own, else python then dependency axes; ``today`` (default: the clock's)
+    decides which interpreters are past their end of life."""
     run = coerce(results)
+    day = today or date.today()
     not_run = _not_run(run)
     axes = axis_names([*(c.cell.axes for c in run.cells), *(n.axes for n in not_run)])
     wanted = priority if priority is not None else run.priority
     order_axes = priority_order(axes, wanted)
     base = Baseline.of(run)
-    judged = [judge(c, base) for c in run.cells] + [_not_run_verdict(n, base) for n in not_run]
+    judged = [_supported(v, day) for v in (judge(c, base) for c in run.cells)]
+    judged += [_supported(_not_run_verdict(n, base), day) for n in not_run]
     packages = {c.cell.id: c.packages for c in run.cells}
     keys = {v.id: cell_key(v.axes, packages.get(v.id, {}), order_axes) for v in judged}
-    ranking = _rank(judged, keys)
+    ranking = _rank(judged, keys, run.require_supported)
     above = ranking.cells[: ranking.recommended.rank] if ranking.recommended else ranking.cells
+    matrix = outcome_matrix(run.cells)
+    found = warnings(base.problem(), [n.id for n in not_run], wanted, axes, ranking)
     return Verdict(
         run_id=run.run_id,
         name=run.name,
@@ -79,25 +91,36 @@ def compute(
         cells=ranking.cells,
         recommended=ranking.recommended.id if ranking.recommended else None,
         tied_with=ranking.tied,
-        blockers=tuple(explain(c, ranking.cells) for c in above if not c.safe),
-        warnings=tuple(warnings(base.problem(), [n.id for n in not_run], wanted, axes, ranking)),
-        matrix=outcome_matrix(run.cells),
+        blockers=tuple(explain(c, ranking.cells, matrix) for c in above if not c.safe),
+        warnings=(*found, *support_warnings(ranking, above, run.require_supported)),
+        matrix=matrix,
+        causes=causes((c.id, c.baseline, c.clusters) for c in ranking.cells),
+        first_bad=run.first_bad,
+        require_supported=run.require_supported,
     )
 
 
-def _rank(judged: Sequence[CellVerdict], keys: Mapping[str, Key]) -> Ranking:
+def _supported(cell: CellVerdict, today: date) -> CellVerdict:
+    python = cell.axes.get(PYTHON_AXIS, "")
+    return replace(
+        cell, end_of_life=end_of_life(python), unsupported=past_end_of_life(python, today)
+    )
+
+
+def _rank(
+    judged: Sequence[CellVerdict], keys: Mapping[str, Key], require_supported: bool = False
+) -> Ranking:
     """Highest first (on equal keys the cell listed first in the results wins), the
     recommendation (the highest safe cell) and the safe cells tied with it."""
     position = {c.id: i for i, c in enumerate(judged)}
     ordered = sorted(judged, key=lambda c: (keys[c.id], -position[c.id]), reverse=True)
     ranked = tuple(replace(c, rank=i) for i, c in enumerate(ordered))
-    recommended = next((c for c in ranked if c.safe), None)
+    eligible = [c for c in ranked if c.safe and not (require_supported and c.unsupported)]
+    recommended = eligible[0] if eligible else None
     tied: tuple[str, ...] = ()
     if recommended is not None:
         top = keys[recommended.id]
-        tied = tuple(
-            c.id for c in ranked if c.safe and c.id != recommended.id and keys[c.id] == top
-        )
+        tied = tuple(c.id for c in eligible if c.id != recommended.id and keys[c.id] == top)
     return Ranking(ranked, recommended, tied)
 
 
@@ -211,6 +234,7 @@ def judge(cell: CellResult, base: Baseline) -> CellVerdict:
         pre_existing=found.pre_existing,
         flaky=flaky,
         fixed=found.fixed,
+        clusters=cell_clusters(failing, cell.failures, cell.log_failure),
     )
 
 

@@ -36,4 +36,6 @@ def past_end_of_life(python: str, today: date) -> bool:
     """Whether ``python`` gets no more security fixes on ``today`` (its end-of-life
     month is over)."""
     month = _MONTH.fullmatch(end_of_life(python))
-    return bool(month) and (today.year, today.month) > (int(month[1]), int(month[2]))
+    if month is None:
+        return False
+    return (today.year, today.month) > (int(month[1]), int(month[2]))

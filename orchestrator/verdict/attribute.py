@@ -1,0 +1,126 @@
+"""Per-test attribution: for each regressing test of a cell, the axis change(s) that
+explain it, found through the cell's single-axis neighbours that ran.
+
+A test failing in cell X is explained by the change of axis *a* when the closest cell
+differing from X in *a* alone ran it without failing: moving *a* to X's value breaks
+it. Explained by one axis: that change. By several: each change alone keeps it
+passing, their combination breaks it. By none (it fails in every neighbour, or there
+is no neighbour that ran it): nothing explains it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.models import ABSENT, FAILING, RAN
+from orchestrator.verdict.clusters import Cluster
+from orchestrator.verdict.model import CellVerdict, Change, TestMatrix
+from orchestrator.verdict.order import sorted_values
+from orchestrator.verdict.words import count
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Regressions of one cell that one change (or one combination, or nothing)
+    explains, and their most common signatures."""
+
+    changes: tuple[Change, ...]  # (): nothing explains them; 2+: the combination
+    neighbours: tuple[str, ...]  # the cells that show it, one per change
+    tests: tuple[str, ...]
+    signatures: tuple[str, ...]  # most tests first
+
+    @property
+    def cause(self) -> str:
+        """``urllib3 1.26.20 -> 2.2.3``, ``the combination of ...`` or ``nothing``."""
+        if not self.changes:
+            return "nothing"
+        if len(self.changes) == 1:
+            return self.changes[0].text
+        return "the combination of " + " and ".join(c.text for c in self.changes)
+
+    def phrase(self, first: bool) -> str:
+        """``140 regressions from urllib3 1.26.20 -> 2.2.3`` (``1 from ...`` after the
+        first), or ``2 that nothing explains``."""
+        n = count(len(self.tests), "regression") if first else str(len(self.tests))
+        return f"{n} that nothing explains" if not self.changes else f"{n} from {self.cause}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changes": [c.to_dict() for c in self.changes],
+            "cause": self.cause,
+            "neighbours": list(self.neighbours),
+            "tests": list(self.tests),
+            "signatures": list(self.signatures),
+        }
+
+
+def attribute(
+    cell: CellVerdict, ranked: Sequence[CellVerdict], matrix: TestMatrix
+) -> tuple[Attribution, ...]:
+    """The regressions of ``cell`` grouped by what explains them: the largest group
+    first, "nothing explains" last."""
+    if not cell.regressions:
+        return ()
+    neighbours = _neighbours(cell, ranked)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for regression in cell.regressions:
+        test = regression.test
+        axes = tuple(
+            axis
+            for axis, other in neighbours.items()
+            if matrix.outcome(test, other.id) not in (ABSENT, *FAILING)
+        )
+        groups.setdefault(axes, []).append(test)
+    found = [
+        Attribution(
+            changes=tuple(_change(cell, neighbours[a], a) for a in axes),
+            neighbours=tuple(neighbours[a].id for a in axes),
+            tests=tuple(tests),
+            signatures=_signatures(tests, cell.clusters),
+        )
+        for axes, tests in groups.items()
+    ]
+    return tuple(sorted(found, key=lambda a: (not a.changes, -len(a.tests))))
+
+
+def _neighbours(cell: CellVerdict, ranked: Sequence[CellVerdict]) -> dict[str, CellVerdict]:
+    """Per axis, the closest cell that differs from ``cell`` in that axis alone and ran
+    its tests with per-test data."""
+    by_axis: dict[str, list[CellVerdict]] = {}
+    for other in ranked:
+        if other.id == cell.id or other.status not in RAN or not other.per_test:
+            continue
+        changed = [a for a in {*cell.axes, *other.axes} if cell.axes.get(a) != other.axes.get(a)]
+        if len(changed) == 1:
+            by_axis.setdefault(changed[0], []).append(other)
+    chosen = {}
+    for axis, cells in by_axis.items():
+        scale = sorted_values(c.axes[axis] for c in ranked if axis in c.axes)
+        value = cell.axes.get(axis, "")
+
+        def distance(other: CellVerdict, axis: str = axis, value: str = value) -> tuple[int, int]:
+            there = other.axes.get(axis, "")
+            if value in scale and there in scale:
+                return (abs(scale.index(value) - scale.index(there)), other.rank)
+            return (len(scale), other.rank)
+
+        chosen[axis] = min(cells, key=distance)
+    order = list(cell.axes)
+    return {a: chosen[a] for a in sorted(chosen, key=lambda a: (a not in order, order.index(a) if a in order else 0))}
+
+
+def _change(cell: CellVerdict, neighbour: CellVerdict, axis: str) -> Change:
+    return Change(axis, neighbour.axes.get(axis, ""), cell.axes.get(axis, ""))
+
+
+def _signatures(tests: Sequence[str], clusters: Sequence[Cluster]) -> tuple[str, ...]:
+    wanted = set(tests)
+    counted = [(sum(t in wanted for t in c.tests), c.signature) for c in clusters]
+    return tuple(s for n, s in sorted(counted, key=lambda x: -x[0]) if n)
+
+
+def by_signature(clusters: Sequence[Cluster]) -> Mapping[str, str]:
+    """test -> its signature, from a cell's clusters."""
+    return {test: c.signature for c in clusters for test in c.tests}
