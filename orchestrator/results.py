@@ -94,8 +94,15 @@ class FirstBad:
         names = ("cell", "axis", "good", "bad", "uploaded", "signature")
         cell, axis, good, bad, uploaded, signature = (fields.text(n, "") for n in names)
         return cls(
-            cell, axis, good, bad, uploaded, signature, fields.texts("tests"),
-            fields.texts("tried"), fields.text("run_dir", ""),
+            cell,
+            axis,
+            good,
+            bad,
+            uploaded,
+            signature,
+            fields.texts("tests"),
+            fields.texts("tried"),
+            fields.text("run_dir", ""),
         )
 
 

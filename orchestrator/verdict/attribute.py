@@ -1,9 +1,9 @@
 """Per-test attribution: for each regressing test of a cell, the axis change(s) that
 explain it, found through the cell's single-axis neighbours that ran.
 
-A test failing in cell X is explained by the change of axis *a* when the closest cell
-differing from X in *a* alone ran it without failing: moving *a* to X's value breaks
-it. Explained by one axis: that change. By several: each change alone keeps it
+A test failing in cell X is explained by the change of axis *a* when a cell differing
+from X in *a* alone ran it without failing (the closest such value is the change's
+start): moving *a* to X's value breaks it. Explained by one axis: that change. By several: each change alone keeps it
 passing, their combination breaks it. By none (it fails in every neighbour, or there
 is no neighbour that ran it): nothing explains it.
 """
@@ -65,29 +65,32 @@ def attribute(
         return ()
     neighbours = _neighbours(cell, ranked)
     groups: dict[tuple[str, ...], list[str]] = {}
+    by_id = {n.id: n for cells in neighbours.values() for n in cells}
     for regression in cell.regressions:
         test = regression.test
-        axes = tuple(
-            axis
-            for axis, other in neighbours.items()
-            if matrix.outcome(test, other.id) not in (ABSENT, *FAILING)
+        passing = (
+            next((n for n in cells if matrix.outcome(test, n.id) not in _NOT_PASSING), None)
+            for cells in neighbours.values()
         )
-        groups.setdefault(axes, []).append(test)
+        groups.setdefault(tuple(n.id for n in passing if n is not None), []).append(test)
     found = [
         Attribution(
-            changes=tuple(_change(cell, neighbours[a], a) for a in axes),
-            neighbours=tuple(neighbours[a].id for a in axes),
+            changes=tuple(_change(cell, by_id[n]) for n in explaining),
+            neighbours=explaining,
             tests=tuple(tests),
             signatures=_signatures(tests, cell.clusters),
         )
-        for axes, tests in groups.items()
+        for explaining, tests in groups.items()
     ]
     return tuple(sorted(found, key=lambda a: (not a.changes, -len(a.tests))))
 
 
-def _neighbours(cell: CellVerdict, ranked: Sequence[CellVerdict]) -> dict[str, CellVerdict]:
-    """Per axis, the closest cell that differs from ``cell`` in that axis alone and ran
-    its tests with per-test data."""
+_NOT_PASSING = (ABSENT, *FAILING)
+
+
+def _neighbours(cell: CellVerdict, ranked: Sequence[CellVerdict]) -> dict[str, list[CellVerdict]]:
+    """Per axis (in the cell's order), the cells that differ from ``cell`` in that axis
+    alone and ran their tests with per-test data, closest value first."""
     by_axis: dict[str, list[CellVerdict]] = {}
     for other in ranked:
         if other.id == cell.id or other.status not in RAN or not other.per_test:
@@ -95,8 +98,9 @@ def _neighbours(cell: CellVerdict, ranked: Sequence[CellVerdict]) -> dict[str, C
         changed = [a for a in {*cell.axes, *other.axes} if cell.axes.get(a) != other.axes.get(a)]
         if len(changed) == 1:
             by_axis.setdefault(changed[0], []).append(other)
-    chosen = {}
-    for axis, cells in by_axis.items():
+    order = list(cell.axes)
+    found = {}
+    for axis in sorted(by_axis, key=lambda a: order.index(a) if a in order else len(order)):
         scale = sorted_values(c.axes[axis] for c in ranked if axis in c.axes)
         value = cell.axes.get(axis, "")
 
@@ -106,12 +110,14 @@ def _neighbours(cell: CellVerdict, ranked: Sequence[CellVerdict]) -> dict[str, C
                 return (abs(scale.index(value) - scale.index(there)), other.rank)
             return (len(scale), other.rank)
 
-        chosen[axis] = min(cells, key=distance)
-    order = list(cell.axes)
-    return {a: chosen[a] for a in sorted(chosen, key=lambda a: (a not in order, order.index(a) if a in order else 0))}
+        found[axis] = sorted(by_axis[axis], key=distance)
+    return found
 
 
-def _change(cell: CellVerdict, neighbour: CellVerdict, axis: str) -> Change:
+def _change(cell: CellVerdict, neighbour: CellVerdict) -> Change:
+    axis = next(
+        a for a in {*cell.axes, *neighbour.axes} if cell.axes.get(a) != neighbour.axes.get(a)
+    )
     return Change(axis, neighbour.axes.get(axis, ""), cell.axes.get(axis, ""))
 
 

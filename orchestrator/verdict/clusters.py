@@ -112,7 +112,9 @@ def causes(cells: Iterable[tuple[str, bool, Sequence[Cluster]]]) -> tuple[Cause,
             if is_baseline:
                 baseline.add(key)
     found = [
-        Cause(key, where[key], tuple(per_cell[key]), tuple(tests[key]), per_cell[key], key in baseline)
+        Cause(
+            key, where[key], tuple(per_cell[key]), tuple(tests[key]), per_cell[key], key in baseline
+        )
         for key in tests
     ]
     return tuple(sorted(found, key=lambda c: (c.in_baseline, -len(c.tests), -len(c.cells))))

@@ -15,7 +15,7 @@ from orchestrator.verdict.model import Blocker, CellVerdict, Change, Culprit, Te
 from orchestrator.verdict.order import axis_name, axis_names, sorted_values
 from orchestrator.verdict.words import count
 
-SIGNATURE_WIDTH = 90  # of a signature quoted in a sentence
+SIGNATURE_WIDTH = 70  # of a signature quoted in a sentence
 
 
 @dataclass(frozen=True)

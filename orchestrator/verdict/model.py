@@ -98,7 +98,11 @@ class CellVerdict:
 
     def signature_of(self, test: str) -> str:
         """The signature of a failing test's cluster ("" when it has none)."""
-        return next((c.signature for c in self.clusters if test in c.tests), "")
+        return self._signatures.get(test, "")
+
+    @cached_property
+    def _signatures(self) -> Mapping[str, str]:
+        return {test: c.signature for c in self.clusters for test in c.tests}
 
     def to_dict(self) -> dict[str, Any]:
         return {
