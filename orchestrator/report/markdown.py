@@ -14,12 +14,12 @@ from orchestrator.models import CellResult
 from orchestrator.report import (
     PAST_EOL,
     Results,
-    summary,
     flaky_tests,
     grid_text,
     layout,
     legend,
     pre_existing_tests,
+    summary,
 )
 from orchestrator.results import RunResults, coerce
 from orchestrator.sanitize import clean
@@ -52,9 +52,8 @@ def _render(run: RunResults, verdict: Verdict, blockers: int, listed: int) -> st
         _summary(verdict),
         *(f"> **Warning:** {text(w)}" for w in verdict.warnings),
         f"> {text(eol)}" if eol else "",
-        _verdict(verdict, blockers),
+        *_verdict(verdict, blockers, _causes(verdict, listed)),
         _first_bad(verdict),
-        _causes(verdict, listed),
         _grids(run, verdict),
         _flaky(verdict, listed),
         _pre_existing(verdict, listed),
@@ -111,21 +110,22 @@ def _summary(verdict: Verdict) -> str:
     )
 
 
-def _verdict(verdict: Verdict, shown: int = BLOCKERS) -> str:
+def _verdict(verdict: Verdict, shown: int, causes: str) -> tuple[str, str, str]:
+    """The headline, the failure causes, and why each higher cell is not safe."""
     if verdict.recommended is None:
-        lines = [f"### {text(verdict.headline)}", "", "Why each cell is not safe:", ""]
+        head = f"### {text(verdict.headline)}"
+        lines = ["Why each cell is not safe:", ""]
     else:
         cell = verdict.cell(verdict.recommended)
         notes = f" ({text('; '.join(cell.notes))})" if cell.notes else ""
-        lines = [f"### Recommended: {code(cell.id)} ({text(cell.label)}){notes}"]
-        if verdict.blockers:
-            lines += ["", "Higher combinations that are not safe:", ""]
+        head = f"### Recommended: {code(cell.id)} ({text(cell.label)}){notes}"
+        lines = ["Higher combinations that are not safe:", ""] if verdict.blockers else []
     for blocker in verdict.blockers[:shown]:
         lines += _blocker(blocker, verdict)
     rest = verdict.blockers[shown:]
     if rest:
         lines.append(f"- +{count(len(rest), 'more cell')} not safe: see report.html")
-    return "\n".join(lines)
+    return head, causes, "\n".join(lines)
 
 
 def _blocker(blocker: Blocker, verdict: Verdict) -> list[str]:

@@ -17,7 +17,7 @@ SHOWN = 3  # tests shown per cluster, cells per cause
 
 @dataclass(frozen=True)
 class Group:
-    """Some tests under one heading: ``400 × TypeError: ...`` and the first few."""
+    """Some tests under one heading: ``400 tests: TypeError: ...`` and the first few."""
 
     heading: str
     tests: tuple[str, ...]  # all of them; formats show ``shown`` and say ``more``
@@ -75,7 +75,9 @@ def groups(blocker: Blocker, cell: CellVerdict) -> tuple[Group, ...]:
     for cluster in cell.clusters:
         mine = tuple(t for t in cluster.tests if t in wanted)
         if mine:
-            found.append(Group(f"{len(mine)} × {cluster.signature}", mine, cluster.where))
+            found.append(
+                Group(f"{count(len(mine), 'test')}: {cluster.signature}", mine, cluster.where)
+            )
     unexplained = [a for a in blocker.attributions if not a.changes]
     if unexplained and len(blocker.attributions) > 1:
         found.append(Group("nothing explains", unexplained[0].tests))

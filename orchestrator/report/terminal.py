@@ -23,10 +23,9 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from orchestrator.models import ERROR, PASSED, TIMEOUT, CellResult
+from orchestrator.models import ERROR, TIMEOUT, CellResult
 from orchestrator.report import (
     Grid,
-    summary,
     Results,
     flaky_tests,
     grid_text,
@@ -36,6 +35,7 @@ from orchestrator.report import (
     pre_existing_tests,
     status_kind,
     status_word,
+    summary,
     symbol,
 )
 from orchestrator.results import RunResults, coerce

@@ -3,15 +3,16 @@ explain it, found through the cell's single-axis neighbours that ran.
 
 A test failing in cell X is explained by the change of axis *a* when a cell differing
 from X in *a* alone ran it without failing (the closest such value is the change's
-start): moving *a* to X's value breaks it. Explained by one axis: that change. By several: each change alone keeps it
-passing, their combination breaks it. By none (it fails in every neighbour, or there
-is no neighbour that ran it): nothing explains it.
+start): moving *a* to X's value breaks it. Explained by one axis: that change. By
+several: each change alone keeps it passing, their combination breaks it. By none (it
+fails in every neighbour, or no neighbour ran it): nothing explains it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from orchestrator.models import ABSENT, FAILING, RAN
@@ -103,15 +104,16 @@ def _neighbours(cell: CellVerdict, ranked: Sequence[CellVerdict]) -> dict[str, l
     for axis in sorted(by_axis, key=lambda a: order.index(a) if a in order else len(order)):
         scale = sorted_values(c.axes[axis] for c in ranked if axis in c.axes)
         value = cell.axes.get(axis, "")
-
-        def distance(other: CellVerdict, axis: str = axis, value: str = value) -> tuple[int, int]:
-            there = other.axes.get(axis, "")
-            if value in scale and there in scale:
-                return (abs(scale.index(value) - scale.index(there)), other.rank)
-            return (len(scale), other.rank)
-
-        found[axis] = sorted(by_axis[axis], key=distance)
+        found[axis] = sorted(by_axis[axis], key=partial(_distance, axis, value, scale))
     return found
+
+
+def _distance(axis: str, value: str, scale: list[str], other: CellVerdict) -> tuple[int, int]:
+    """How many steps ``other``'s value of ``axis`` is from ``value``, then its rank."""
+    there = other.axes.get(axis, "")
+    if value in scale and there in scale:
+        return (abs(scale.index(value) - scale.index(there)), other.rank)
+    return (len(scale), other.rank)
 
 
 def _change(cell: CellVerdict, neighbour: CellVerdict) -> Change:
