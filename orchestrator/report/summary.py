@@ -72,15 +72,16 @@ def groups(blocker: Blocker, cell: CellVerdict) -> tuple[Group, ...]:
         return ()
     wanted = set(tests)
     found = []
+    unexplained = [a for a in blocker.attributions if not a.changes]
+    if unexplained and len(blocker.attributions) > 1:
+        mine = unexplained[0].tests
+        found.append(Group(f"{count(len(mine), 'test')} nothing explains", mine))
     for cluster in cell.clusters:
         mine = tuple(t for t in cluster.tests if t in wanted)
         if mine:
             found.append(
                 Group(f"{count(len(mine), 'test')}: {cluster.signature}", mine, cluster.where)
             )
-    unexplained = [a for a in blocker.attributions if not a.changes]
-    if unexplained and len(blocker.attributions) > 1:
-        found.append(Group("nothing explains", unexplained[0].tests))
     return tuple(found)
 
 

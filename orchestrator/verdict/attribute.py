@@ -108,12 +108,14 @@ def _neighbours(cell: CellVerdict, ranked: Sequence[CellVerdict]) -> dict[str, l
     return found
 
 
-def _distance(axis: str, value: str, scale: list[str], other: CellVerdict) -> tuple[int, int]:
-    """How many steps ``other``'s value of ``axis`` is from ``value``, then its rank."""
+def _distance(axis: str, value: str, scale: list[str], other: CellVerdict) -> tuple[int, bool, int]:
+    """How many steps ``other``'s value of ``axis`` is from ``value``; at equal steps a
+    lower value first (an upgrade reads as the change), then by rank."""
     there = other.axes.get(axis, "")
     if value in scale and there in scale:
-        return (abs(scale.index(value) - scale.index(there)), other.rank)
-    return (len(scale), other.rank)
+        steps = scale.index(there) - scale.index(value)
+        return (abs(steps), steps > 0, other.rank)
+    return (len(scale), True, other.rank)
 
 
 def _change(cell: CellVerdict, neighbour: CellVerdict) -> Change:
