@@ -10,10 +10,11 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from orchestrator import __version__, console, environment, report, runner, verdict
+from orchestrator import __version__, bisecting, console, environment, report, runner, verdict
 from orchestrator.build import bases, engine
 from orchestrator.errors import (
     EXIT_BROKEN_PIPE,
+    EXIT_CELLS_FAILED,
     EXIT_CODES,
     EXIT_INTERRUPTED,
     ConfigError,
@@ -23,6 +24,7 @@ from orchestrator.models import Plan
 from orchestrator.plan import resolve
 from orchestrator.plan.matrix import load_matrix
 from orchestrator.report import terminal
+from orchestrator.results import FirstBad
 from orchestrator.run import results
 from orchestrator.run.rundir import DEFAULT_ROOT, write_text
 
@@ -84,7 +86,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="finish an earlier run (interrupted, or the Docker daemon went away): run "
         "only its cells that did not finish, with its plan.json, into the same directory",
     )
+    run.add_argument(
+        "--bisect",
+        action="store_true",
+        help="when a dependency change breaks a cell, run the releases in between and name "
+        "the first bad one (see 'oxzep7 bisect')",
+    )
     run.set_defaults(func=cmd_run)
+
+    bisect = commands.add_parser(
+        "bisect",
+        help="name the first release of a culprit axis that breaks a cell",
+        description="For CELL of the run in RUN_DIR, whose regressions a dependency change "
+        "explains (say click 7.1.2 -> 8.1.8): run the releases in between (from the package "
+        "index, oldest first, bisected) on CELL's other axes and name the first release in "
+        "which each failure cluster appears, with its upload date. The runs go to "
+        "RUN_DIR/bisect/, the findings to RUN_DIR/bisect.json and every report of RUN_DIR.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bisect.add_argument("run_dir", type=Path, help="run directory (e.g. .oxzep7/runs/latest)")
+    bisect.add_argument("cell", help="the failing cell's id")
+    bisect.add_argument("--index-url", metavar="URL", help="PEP 691 index (default: PyPI)")
+    bisect.add_argument("-j", "--jobs", type=_positive, default=1, help=argparse.SUPPRESS)
+    bisect.set_defaults(func=cmd_bisect)
 
     base = commands.add_parser(
         "bases",
@@ -216,7 +241,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         only=tuple(args.cell),
         resume=args.resume,
     )
-    return runner.execute(request)
+    code = runner.execute(request)
+    if args.bisect and code == EXIT_CELLS_FAILED:
+        run_dir = args.resume or (args.runs_dir / "latest")
+        _say_first_bad(bisecting.bisect_all(run_dir, index_url=args.index_url))
+    return code
+
+
+def cmd_bisect(args: argparse.Namespace) -> int:
+    _say_first_bad(bisecting.bisect(args.run_dir, args.cell, index_url=args.index_url))
+    return 0
+
+
+def _say_first_bad(found: tuple[FirstBad, ...]) -> None:
+    lines = [f"first bad release: {f.cell}: {f.text}" for f in found]
+    console.lines(lines or ["bisect: nothing to bisect"])
 
 
 def _resumed_plan(args: argparse.Namespace) -> Plan:

@@ -55,6 +55,7 @@ class RunRequest:
     jobs: int
     only: tuple[str, ...] = ()
     resume: Path | None = None  # an earlier run directory: run what did not finish there
+    report: bool = True  # print the verdict and write the reports at the end (bisect: no)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class _Active:
     judged: tuple[Cell, ...]  # whose statuses decide the exit code
     jobs: int
     resumed: bool = False
+    report: bool = True
 
 
 def execute(request: RunRequest) -> int:
@@ -93,7 +95,7 @@ def execute(request: RunRequest) -> int:
 def _fresh(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir) -> _Active:
     plan = request.plan
     selected = tuple(c for c in plan.cells if not request.only or c.id in request.only)
-    return _Active(client, plan, run, selected, selected, request.jobs)
+    return _Active(client, plan, run, selected, selected, request.jobs, report=request.report)
 
 
 def _resume(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir) -> _Active:
@@ -114,7 +116,9 @@ def _resume(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir
     for python in {cell.python for cell in todo}:
         run.base_started(python).unlink(missing_ok=True)
         run.base_done(python).unlink(missing_ok=True)
-    return _Active(client, plan, run, todo, plan.cells, request.jobs, resumed=True)
+    return _Active(
+        client, plan, run, todo, plan.cells, request.jobs, resumed=True, report=request.report
+    )
 
 
 def _finished(run: rundir.RunDir, cell_id: str) -> bool:
@@ -147,7 +151,8 @@ def _execute(active: _Active) -> int:
     ending = _run_cells(active) if active.cells else "done"
     results.collate(run)
     data = results.load(run.path)  # read back as `oxzep7 report` reads it
-    _conclude(run, data)
+    if active.report:
+        _conclude(run, data)
     _raise_if_lost(run, data, ending)
     if ending == "interrupted":
         console.err.print(f"interrupted: 'oxzep7 run --resume {run.path}' runs the rest")

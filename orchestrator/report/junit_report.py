@@ -54,7 +54,8 @@ def suite(cell: CellVerdict, raw: CellResult | None, verdict: Verdict) -> ET.Ele
     testcase when the tests alone do not tell its status."""
     element = ET.Element("testsuite", name=_xml(cell.id))
     properties = ET.SubElement(element, "properties")
-    for name, value in _properties(cell, raw):
+    first_bad = [(f"first_bad.{f.axis}", f.text) for f in verdict.first_bad if f.cell == cell.id]
+    for name, value in [*_properties(cell, raw), *first_bad]:
         ET.SubElement(properties, "property", name=_xml(name), value=_xml(value))
     tests = raw.outcomes if raw and cell.per_test else {}
     for test, outcome in tests.items():
