@@ -94,22 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=cmd_run)
 
-    bisect = commands.add_parser(
-        "bisect",
-        help="name the first release of a culprit axis that breaks a cell",
-        description="For CELL of the run in RUN_DIR, whose regressions a dependency change "
-        "explains (say click 7.1.2 -> 8.1.8): run the releases in between (from the package "
-        "index, oldest first, bisected) on CELL's other axes and name the first release in "
-        "which each failure cluster appears, with its upload date. The runs go to "
-        "RUN_DIR/bisect/, the findings to RUN_DIR/bisect.json and every report of RUN_DIR.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    bisect.add_argument("run_dir", type=Path, help="run directory (e.g. .oxzep7/runs/latest)")
-    bisect.add_argument("cell", help="the failing cell's id")
-    bisect.add_argument("--index-url", metavar="URL", help="PEP 691 index (default: PyPI)")
-    bisect.add_argument("-j", "--jobs", type=_positive, default=1, help=argparse.SUPPRESS)
-    bisect.set_defaults(func=cmd_bisect)
+    _bisect_parser(commands)
 
     base = commands.add_parser(
         "bases",
@@ -150,6 +135,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.set_defaults(func=cmd_schema)
     return parser
+
+
+def _bisect_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bisect = commands.add_parser(
+        "bisect",
+        help="name the first release of a culprit axis that breaks a cell",
+        description="For CELL of the run in RUN_DIR, whose regressions a dependency change "
+        "explains (say click 7.1.2 -> 8.1.8): run the releases in between (from the package "
+        "index, oldest first, bisected) on CELL's other axes and name the first release in "
+        "which each failure cluster appears, with its upload date. The runs go to "
+        "RUN_DIR/bisect/, the findings to RUN_DIR/bisect.json and every report of RUN_DIR.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bisect.add_argument("run_dir", type=Path, help="run directory (e.g. .oxzep7/runs/latest)")
+    bisect.add_argument("cell", help="the failing cell's id")
+    bisect.add_argument("--index-url", metavar="URL", help="PEP 691 index (default: PyPI)")
+    bisect.add_argument("-j", "--jobs", type=_positive, default=1, help=argparse.SUPPRESS)
+    bisect.set_defaults(func=cmd_bisect)
 
 
 def _plan_arguments(parser: argparse.ArgumentParser, *, frozen: bool = False) -> None:

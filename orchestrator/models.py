@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
-from orchestrator.jsonread import Reader, checked_text
+from orchestrator.failure import Failure as Failure
+from orchestrator.failure import failures_of
+from orchestrator.jsonread import Reader
 
 # --------------------------------------------------------------------------- vocabulary
 # Every status, outcome and axis name the pipeline speaks is spelled here, once.
@@ -274,37 +276,6 @@ class TestCounts:
         return cls(*(fields.whole(name) for name in ("passed", "failed", "errors", "skipped")))
 
 
-MAX_FAILURE_TEXT = 300  # characters of a failure's message (and of its type, its place)
-
-
-def _bounded(text: str, limit: int = MAX_FAILURE_TEXT) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Why one test failed, as its report says: the exception type, the message (one
-    line, at most MAX_FAILURE_TEXT characters) and where it was raised (``file:line``),
-    each "" when unknown."""
-
-    type: str = ""
-    message: str = ""
-    where: str = ""
-
-    @classmethod
-    def of(cls, type: str = "", message: str = "", where: str = "") -> Failure:
-        """A Failure with every part on one line and bounded."""
-        return cls(_bounded(type, 120), _bounded(message), _bounded(where, 200))
-
-    def to_dict(self) -> dict[str, str]:
-        return {"type": self.type, "message": self.message, "where": self.where}
-
-    @classmethod
-    def read(cls, fields: Reader) -> Failure:
-        return cls.of(fields.text("type", ""), fields.text("message", ""), fields.text("where", ""))
-
-
 @dataclass(frozen=True)
 class CellResult:
     """What happened to one cell. Written to ``cells/<id>/result.json``."""
@@ -387,19 +358,13 @@ class CellResult:
             message=fields.text("message", ""),
             logs=fields.text_map("logs"),
             passed_on_retry=_passed_on_retry(fields, status),
-            failures=_failures(fields),
+            failures=failures_of(fields),
             log_failure=(
                 Failure.read(fields.child("log_failure"))
                 if fields.data.get("log_failure") is not None
                 else None
             ),
         )
-
-
-def _failures(fields: Reader) -> dict[str, Failure]:
-    """``failures``: test id -> its Failure (absent in older results: none)."""
-    child = fields.child("failures")
-    return {checked_text(t, child.key(t)): Failure.read(child.child(t)) for t in child.data}
 
 
 def _cell(fields: Reader) -> Cell:
