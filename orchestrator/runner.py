@@ -7,6 +7,7 @@ nox, removes this run's containers and keeps every finished result.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -406,10 +407,12 @@ def _stop(nox: subprocess.Popen[bytes]) -> None:
 def _remove_containers(client: docker.DockerClient, run_id: str) -> None:
     """Containers left by an interrupted session (labelled with this run's id)."""
     try:
+        # sparse: no inspect per container, which fails for one removed meanwhile
         leftovers = client.containers.list(
-            all=True, filters={"label": f"{LABEL_PREFIX}.run={run_id}"}
+            all=True, sparse=True, filters={"label": f"{LABEL_PREFIX}.run={run_id}"}
         )
         for container in leftovers:
-            container.remove(v=True, force=True)
+            with contextlib.suppress(docker.errors.NotFound):  # gone by itself
+                container.remove(v=True, force=True)
     except (docker.errors.DockerException, requests.exceptions.RequestException):
         pass  # the daemon is gone: a resume removes them (they carry the run's label)

@@ -336,8 +336,18 @@ def test_ctrl_c_during_a_base_build_leaves_no_container_and_no_image(faults_matr
 
 
 def _build_containers(client: docker.DockerClient, marker: str) -> list:
-    found = client.containers.list(all=True, filters={"label": "org.oxzep7.kind"})
-    return [c for c in found if marker in json.dumps(c.attrs.get("Config", {}))]
+    # Other runs come and go on this engine: list sparsely, inspect one by one.
+    found = []
+    for sparse in client.containers.list(
+        all=True, sparse=True, filters={"label": "org.oxzep7.kind"}
+    ):
+        try:
+            container = client.containers.get(sparse.id)
+        except docker.errors.NotFound:
+            continue
+        if marker in json.dumps(container.attrs.get("Config", {})):
+            found.append(container)
+    return found
 
 
 def _images_built_with(client: docker.DockerClient, marker: str) -> list[str]:
