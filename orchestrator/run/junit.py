@@ -27,6 +27,7 @@ _EXCEPTION = re.compile(
     r"^(?:E\s+)?(?P<type>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|"
     r"Warning|Failure|Fault|Timeout))(?::\s*(?P<message>.*))?$"
 )
+_SITE = re.compile(r"^.*/(?:site|dist)-packages/")
 LOG_TAIL_BYTES = 256 * 1024  # how much of a log's end is searched for its last exception
 
 
@@ -89,7 +90,8 @@ def failure(element: ET.Element) -> Failure:
         kind = (raised["type"] if raised else "") or (found.type if found else "")
     if kind and message.startswith(f"{kind}: "):
         message = message[len(kind) + 2 :]
-    where = f"{raised['file']}:{raised['line']}" if raised else ""
+    # An installed package's path names the interpreter; from site-packages on it does not.
+    where = f"{_SITE.sub('', raised['file'])}:{raised['line']}" if raised else ""
     return Failure.of(kind, message, where)
 
 

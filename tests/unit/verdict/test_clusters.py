@@ -66,7 +66,7 @@ src/sample_app/cli.py:18: in render_table
     width, _ = click.get_terminal_size()
 E   AttributeError: module 'click' has no attribute 'get_terminal_size'
 
-src/sample_app/cli.py:18: AttributeError</failure>
+/opt/venv/lib/python3.11/site-packages/sample_app/cli.py:18: AttributeError</failure>
       </testcase>
       <testcase classname="tests.test_x" name="test_e"><error message="failed on setup">
 E   RuntimeError: no database
@@ -78,7 +78,7 @@ tests/conftest.py:7: RuntimeError</error></testcase>
         "tests/test_cli.py::test_r": Failure(
             "AttributeError",
             "module 'click' has no attribute 'get_terminal_size'",
-            "src/sample_app/cli.py:18",
+            "sample_app/cli.py:18",
         ),
         "tests/test_x.py::test_e": Failure(
             "RuntimeError", "failed on setup", "tests/conftest.py:7"
