@@ -11,10 +11,12 @@ report of RUN_DIR then show. The search itself is :mod:`orchestrator.verdict.bis
 
 from __future__ import annotations
 
+import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
@@ -155,3 +157,37 @@ def _record(run_dir: Path, found: Sequence[FirstBad]) -> None:
     kept = [f for f in load_first_bad(run_dir / BISECT_FILE) if (f.cell, f.axis) not in done]
     data = {"schema": BISECT_SCHEMA, "first_bad": [f.to_dict() for f in [*kept, *found]]}
     write_text(run_dir / BISECT_FILE, json.dumps(data, indent=2) + "\n")
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def add_command(commands: Any, epilog: str, positive: Callable[[str], int]) -> None:
+    """``oxzep7 bisect RUN_DIR CELL`` on the CLI's subcommands."""
+    bisect = commands.add_parser(
+        "bisect",
+        help="name the first release of a culprit axis that breaks a cell",
+        description="For CELL of the run in RUN_DIR, whose regressions a dependency change "
+        "explains (say click 7.1.2 -> 8.1.8): run the releases in between (from the package "
+        "index, oldest first, bisected) on CELL's other axes and name the first release in "
+        "which each failure cluster appears, with its upload date. The runs go to "
+        "RUN_DIR/bisect/, the findings to RUN_DIR/bisect.json and every report of RUN_DIR.",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bisect.add_argument("run_dir", type=Path, help="run directory (e.g. .oxzep7/runs/latest)")
+    bisect.add_argument("cell", help="the failing cell's id")
+    bisect.add_argument("--index-url", metavar="URL", help="PEP 691 index (default: PyPI)")
+    bisect.add_argument("-j", "--jobs", type=positive, default=1, help=argparse.SUPPRESS)
+    bisect.set_defaults(func=cmd_bisect)
+
+
+def cmd_bisect(args: argparse.Namespace) -> int:
+    say(bisect(args.run_dir, args.cell, index_url=args.index_url, jobs=args.jobs))
+    return 0
+
+
+def say(found: Sequence[FirstBad]) -> None:
+    """One line per first bad release found."""
+    lines = [f"first bad release: {f.cell}: {f.text}" for f in found]
+    console.lines(lines or ["bisect: nothing to bisect"])

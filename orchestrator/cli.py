@@ -9,6 +9,7 @@ import sys
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from orchestrator import __version__, bisecting, console, environment, report, runner, verdict
 from orchestrator.build import bases, engine
@@ -21,10 +22,9 @@ from orchestrator.errors import (
     Oxzep7Error,
 )
 from orchestrator.models import Plan
-from orchestrator.plan import resolve
+from orchestrator.plan import interpreters, resolve
 from orchestrator.plan.matrix import load_matrix
 from orchestrator.report import terminal
-from orchestrator.results import FirstBad
 from orchestrator.run import results
 from orchestrator.run.rundir import DEFAULT_ROOT, write_text
 
@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="finish an earlier run (interrupted, or the Docker daemon went away): run "
         "only its cells that did not finish, with its plan.json, into the same directory",
     )
+    _advisories_argument(run)
     run.add_argument(
         "--bisect",
         action="store_true",
@@ -94,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=cmd_run)
 
-    _bisect_parser(commands)
+    bisecting.add_command(commands, EPILOG, _positive)
 
     base = commands.add_parser(
         "bases",
@@ -125,7 +126,16 @@ def build_parser() -> argparse.ArgumentParser:
         "-f", "--format", choices=report.FORMATS, default="terminal", help="(default: terminal)"
     )
     report_cmd.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
+    report_cmd.add_argument(
+        "--advisories",
+        type=Path,
+        metavar="DIR",
+        help="check the cells' packages against this offline advisory directory (PyPA "
+        "advisory-database layout) instead of the run's advisories.json",
+    )
     report_cmd.set_defaults(func=cmd_report)
+
+    _assess_commands(commands)
 
     schema = commands.add_parser(
         "schema",
@@ -137,23 +147,146 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _bisect_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    bisect = commands.add_parser(
-        "bisect",
-        help="name the first release of a culprit axis that breaks a cell",
-        description="For CELL of the run in RUN_DIR, whose regressions a dependency change "
-        "explains (say click 7.1.2 -> 8.1.8): run the releases in between (from the package "
-        "index, oldest first, bisected) on CELL's other axes and name the first release in "
-        "which each failure cluster appears, with its upload date. The runs go to "
-        "RUN_DIR/bisect/, the findings to RUN_DIR/bisect.json and every report of RUN_DIR.",
+def _assess_commands(commands: Any) -> None:
+    """``assess`` and ``try`` (orchestrator/assess): a project's own files, no matrix file."""
+    assess = commands.add_parser(
+        "assess",
+        help="what a project uses, what is newer, end of life, advisories; --write-matrix",
+        description="Read what the project at PATH declares and pins (pyproject.toml, "
+        "setup.cfg, Pipfile, uv.lock, poetry.lock, Pipfile.lock, requirements files, "
+        ".python-version, tox.ini, noxfile.py, CI workflows), compare every direct "
+        "dependency with the package index, the interpreter with its end of life, and "
+        "the versions in use with an advisory source. Builds nothing.",
+    )
+    assess.add_argument("path", type=Path, help="the project's directory")
+    _assess_arguments(assess)
+    assess.add_argument("--json", action="store_true", help="print the assessment as JSON")
+    assess.add_argument(
+        "--write-matrix",
+        type=Path,
+        metavar="FILE",
+        help="write a ready matrix: baseline = what is in use, the supported interpreters, "
+        "one axis per outdated dependency (oxzep7 plan|run FILE takes it as it is)",
+    )
+    assess.set_defaults(func=cmd_assess)
+
+    trial = commands.add_parser(
+        "try",
+        help="try a proposed combination against the assessed baseline (no matrix file)",
+        description="Run the project's tests on the baseline (what PATH uses today) and on "
+        "the proposed combination, plus, when the proposal changes several axes, each "
+        "cell that changes one axis less, so the verdict names the culprit. A normal run: "
+        "run directory, verdict, reports, exit code as 'run'.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    bisect.add_argument("run_dir", type=Path, help="run directory (e.g. .oxzep7/runs/latest)")
-    bisect.add_argument("cell", help="the failing cell's id")
-    bisect.add_argument("--index-url", metavar="URL", help="PEP 691 index (default: PyPI)")
-    bisect.add_argument("-j", "--jobs", type=_positive, default=1, help=argparse.SUPPRESS)
-    bisect.set_defaults(func=cmd_bisect)
+    trial.add_argument("path", type=Path, help="the project's directory")
+    trial.add_argument("--python", metavar="X.Y", help="the interpreter to try")
+    trial.add_argument(
+        "--with",
+        dest="pins",
+        action="append",
+        default=[],
+        metavar="NAME==VERSION",
+        help="a dependency version to try (repeatable)",
+    )
+    trial.add_argument(
+        "--only-proposed",
+        action="store_true",
+        help="run just the baseline and the proposal (no culprit when several axes change)",
+    )
+    _assess_arguments(trial)
+    trial.add_argument(
+        "-j", "--jobs", type=_positive, default=2, help="cells run at once (default: 2)"
+    )
+    trial.add_argument(
+        "--runs-dir",
+        type=Path,
+        default=DEFAULT_ROOT,
+        help=f"where run directories go (default: {DEFAULT_ROOT})",
+    )
+    trial.set_defaults(func=cmd_try)
+
+
+def _assess_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--family",
+        choices=interpreters.FAMILIES,
+        default="debian",
+        help="image family whose interpreters count (default: debian)",
+    )
+    _advisories_argument(parser)
+    index = parser.add_argument_group("package index")
+    index.add_argument(
+        "--index-url", metavar="URL", help="PEP 691 index (default: $PIP_INDEX_URL, PyPI)"
+    )
+    index.add_argument("--offline", action="store_true", help="use the index cache only")
+    index.add_argument("--no-index", action="store_true", help="never ask the index")
+
+
+def _advisories_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--advisories",
+        type=Path,
+        metavar="DIR",
+        help="an offline advisory directory in the PyPA advisory-database layout "
+        "(vulns/<package>/*.yaml, OSV); default: PyPI's JSON API (latest releases only)",
+    )
+
+
+def _advisory_source(args: argparse.Namespace) -> Any:
+    """--advisories DIR, else PyPI's JSON API next to the index (unless offline)."""
+    from orchestrator.assess import advisories
+    from orchestrator.plan.index import choose_url
+
+    if args.advisories is not None and not args.advisories.is_dir():
+        raise ConfigError(f"--advisories {args.advisories}: not a directory")
+    online = not (getattr(args, "offline", False) or getattr(args, "no_index", False))
+    return advisories.source_for(args.advisories, choose_url(args.index_url), online=online)
+
+
+def _assessment(args: argparse.Namespace) -> Any:
+    from orchestrator.assess import assessment
+    from orchestrator.plan.index import IndexClient, choose_url
+
+    url = choose_url(args.index_url)
+    client = None if args.no_index else IndexClient(url, offline=args.offline)
+    source = _advisory_source(args)
+    return assessment.assess(args.path, client=client, advisories=source, family=args.family)
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    from orchestrator.assess import show, writematrix
+
+    found = _assessment(args)
+    if args.json:
+        print(show.to_json(found))
+    else:
+        show.print_assessment(console.out, found)
+    if args.write_matrix is not None:
+        setup = writematrix.write_matrix(found, args.write_matrix)
+        stream = console.err if args.json else console.out
+        stream.print(terminal.line(f"wrote {args.write_matrix} (oxzep7 plan {args.write_matrix})"))
+        for note in setup.notes:
+            stream.print(terminal.line(f"  note: {note}"))
+    return 0
+
+
+def cmd_try(args: argparse.Namespace) -> int:
+    from orchestrator.assess import trial
+
+    found = _assessment(args)
+    proposal = trial.parse_proposal(args.python, args.pins, args.family)
+    matrix, _ = trial.trial_matrix(found, proposal, only_proposed=args.only_proposed)
+    console.lines([trial.describe(matrix)])
+    plan = resolve.plan_matrix(
+        matrix, index_url=args.index_url, offline=args.offline, use_index=not args.no_index
+    )
+    console.out.print(console.plan_table(plan))
+    request = runner.RunRequest(
+        plan=plan, runs_root=args.runs_dir, jobs=args.jobs, advisories=_advisory_source(args)
+    )
+    return runner.execute(request)
 
 
 def _plan_arguments(parser: argparse.ArgumentParser, *, frozen: bool = False) -> None:
@@ -244,22 +377,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs or plan.run.jobs,
         only=tuple(args.cell),
         resume=args.resume,
+        advisories=_advisory_source(args),
     )
     code = runner.execute(request)
     if args.bisect and code == EXIT_CELLS_FAILED:
         run_dir = args.resume or (args.runs_dir / "latest")
-        _say_first_bad(bisecting.bisect_all(run_dir, index_url=args.index_url))
+        bisecting.say(bisecting.bisect_all(run_dir, index_url=args.index_url))
     return code
-
-
-def cmd_bisect(args: argparse.Namespace) -> int:
-    _say_first_bad(bisecting.bisect(args.run_dir, args.cell, index_url=args.index_url))
-    return 0
-
-
-def _say_first_bad(found: tuple[FirstBad, ...]) -> None:
-    lines = [f"first bad release: {f.cell}: {f.text}" for f in found]
-    console.lines(lines or ["bisect: nothing to bisect"])
 
 
 def _resumed_plan(args: argparse.Namespace) -> Plan:
@@ -293,8 +417,17 @@ def cmd_bases(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from orchestrator.assess import advisories, exposure
+
     run = results.load(args.run_dir)
-    judgement = verdict.compute(run)
+    known = exposure.load(args.run_dir)
+    if args.advisories is not None:
+        if not args.advisories.is_dir():
+            raise ConfigError(f"--advisories {args.advisories}: not a directory")
+        allow = known.allow if known is not None else True
+        database = advisories.OfflineDatabase(args.advisories)
+        known = exposure.check_run(run, database, allow=allow)
+    judgement = verdict.compute(run, exposure=known)
     if args.format == "terminal" and args.output is None:
         terminal.print_terminal(console.out, run, judgement)
         return 0

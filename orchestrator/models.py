@@ -105,6 +105,7 @@ class RunOptions:
     retries: int = 1  # a failing cell's tests run again this many times, to spot flaky tests
     priority: tuple[str, ...] = ()  # axes by significance for "highest"; () = python first
     max_cells: int = 256  # the most cells a matrix may expand to (GitHub's matrix limit)
+    allow_vulnerable: bool = True  # false: a cell with a known advisory is not safe
     require_supported: bool = False  # cells on a Python past end-of-life are never picked
 
 

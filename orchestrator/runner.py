@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +28,7 @@ import docker.errors
 import requests.exceptions
 
 from orchestrator import LABEL_PREFIX, console, verdict
+from orchestrator.assess import advisories, exposure
 from orchestrator.build import engine
 from orchestrator.errors import (
     DOCKER_LOST,
@@ -56,6 +57,8 @@ class RunRequest:
     jobs: int
     only: tuple[str, ...] = ()
     resume: Path | None = None  # an earlier run directory: run what did not finish there
+    # Where known vulnerabilities of the cells' packages come from (None: not checked).
+    advisories: advisories.Source | None = None
     report: bool = True  # print the verdict and write the reports at the end (bisect: no)
 
 
@@ -70,6 +73,7 @@ class _Active:
     judged: tuple[Cell, ...]  # whose statuses decide the exit code
     jobs: int
     resumed: bool = False
+    advisories: advisories.Source | None = None
     report: bool = True
 
 
@@ -90,7 +94,7 @@ def execute(request: RunRequest) -> int:
         _terminate_as_interrupt(),
     ):
         active = _resume(request, client, run) if request.resume else _fresh(request, client, run)
-        return _execute(active)
+        return _execute(replace(active, advisories=request.advisories))
 
 
 def _fresh(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir) -> _Active:
@@ -153,7 +157,7 @@ def _execute(active: _Active) -> int:
     results.collate(run)
     data = results.load(run.path)  # read back as `oxzep7 report` reads it
     if active.report:
-        _conclude(run, data)
+        _conclude(run, data, active)
     _raise_if_lost(run, data, ending)
     if ending == "interrupted":
         console.err.print(f"interrupted: 'oxzep7 run --resume {run.path}' runs the rest")
@@ -259,9 +263,13 @@ def _write_errors(run: rundir.RunDir) -> Iterator[None]:
         ) from None
 
 
-def _conclude(run: rundir.RunDir, data: results.RunResults) -> None:
+def _conclude(run: rundir.RunDir, data: results.RunResults, active: _Active) -> None:
     """The verdict on the terminal; every report and the environments on disk."""
-    judgement = verdict.compute(data)
+    known = None
+    if active.advisories is not None:  # the cells' packages against the advisory source
+        known = exposure.check_run(data, active.advisories, allow=active.plan.run.allow_vulnerable)
+        exposure.save(run.path, known)
+    judgement = verdict.compute(data, exposure=known)
     console.out.print()
     terminal.print_terminal(console.out, data, judgement)
     written = export.write_reports(run.path, data, judgement)

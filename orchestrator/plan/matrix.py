@@ -62,6 +62,7 @@ RUN_KEYS = (
     "retries",
     "priority",
     "max_cells",
+    "allow_vulnerable",
     "require_supported",
 )
 # What an axis holds: a value as written, or a selector that ``resolve`` expands.
@@ -178,6 +179,7 @@ _RUN_OPTIONS: dict[str, Callable[[Field], Any]] = {
     "cpus": lambda field: fields.number(field, maximum=1024),
     "retries": lambda field: fields.count(field, minimum=0, maximum=10),
     "max_cells": lambda field: fields.count(field, maximum=MAX_CELLS),
+    "allow_vulnerable": fields.boolean,
     "require_supported": fields.boolean,
 }
 

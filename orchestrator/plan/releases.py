@@ -35,7 +35,7 @@ class File:
     tags: frozenset[Tag] | None
     requires_python: str | None = None
     yanked: bool = False
-    upload_time: str = ""  # PEP 700 ``upload-time`` (ISO 8601), "" when the index omits it
+    upload_time: str | None = None  # PEP 700 (API 1.1) ISO 8601, e.g. 2026-11-06T17:37:01Z
 
     @property
     def is_sdist(self) -> bool:
@@ -130,8 +130,8 @@ def _file(entry: Any) -> tuple[Version, File] | None:
     )
 
 
-def _upload_time(value: Any) -> str:
-    """PEP 700's ``upload-time``, if it looks like one (``2022-03-28T17:43:33Z``)."""
-    if isinstance(value, str) and len(value) <= 40 and value[:4].isdigit() and value[4:5] == "-":
+def _upload_time(value: object) -> str | None:
+    """PEP 700's ``upload-time`` (for how old a release is), when it looks like one."""
+    if isinstance(value, str) and 10 <= len(value) <= 40 and value[:4].isdigit():
         return value
-    return ""
+    return None

@@ -22,6 +22,24 @@ MISSING = "missing"  # the baseline status of a run whose plan had no baseline c
 
 
 @dataclass(frozen=True)
+class Exposure:
+    """Known vulnerabilities of the cells' resolved package sets, from an advisory source
+    (checked outside the verdict, which stays a pure function of its inputs)."""
+
+    source: str  # which advisory source answered, e.g. "advisory directory /srv/osv"
+    # cell id -> what affects it, one line each: "requests 2.25.1: PYSEC-2023-74 (fixed in 2.31.0)"
+    vulnerable: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # cell id -> "name version" of its packages the source could not answer for
+    unknown: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    allow: bool = True  # run.allow_vulnerable: false makes an affected cell unsafe
+
+    def text(self, cell_id: str) -> str:
+        """``known vulnerabilities: ...`` for an affected cell, else ""."""
+        found = self.vulnerable.get(cell_id, ())
+        return f"known vulnerabilities: {'; '.join(found)}" if found else ""
+
+
+@dataclass(frozen=True)
 class TestMatrix:
     """Per-test outcomes across cells: ``outcomes[test][cell]``, ``absent`` when the
     cell did not report the test. ``tests`` keep first-seen order (JUnit order)."""

@@ -1,14 +1,19 @@
-"""Support is part of safety: CPython's end-of-life dates (a data file shipped with
-the package, ``resources/python-eol.json``) and whether a cell's interpreter is past
-its end of life on a given day (the caller's today, so tests can choose it)."""
+"""Support is part of safety: CPython's end-of-life dates (the data file shipped with
+the package, ``resources/python-eol.json``, which ``orchestrator/assess`` reads too)
+and whether a cell's interpreter is past its end of life on a given day (the caller's
+today, so tests can choose it)."""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from importlib import resources
+
+from orchestrator.models import PYTHON_AXIS
+from orchestrator.verdict.model import CellVerdict
 
 EOL_FILE = "resources/python-eol.json"
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -21,7 +26,7 @@ def end_of_life_dates() -> dict[str, str]:
     receiving security fixes."""
     text = resources.files("orchestrator").joinpath(EOL_FILE).read_text(encoding="utf-8")
     data = json.loads(text)
-    table = data.get("end_of_life", {}) if isinstance(data, dict) else {}
+    table = data.get("cpython", {}) if isinstance(data, dict) else {}
     return {str(k): str(v) for k, v in table.items() if _MONTH.fullmatch(str(v))}
 
 
@@ -39,3 +44,11 @@ def past_end_of_life(python: str, today: date) -> bool:
     if month is None:
         return False
     return (today.year, today.month) > (int(month[1]), int(month[2]))
+
+
+def with_support(cell: CellVerdict, today: date) -> CellVerdict:
+    """``cell`` with its Python's end of life, and whether it is past on ``today``."""
+    python = cell.axes.get(PYTHON_AXIS, "")
+    return replace(
+        cell, end_of_life=end_of_life(python), unsupported=past_end_of_life(python, today)
+    )

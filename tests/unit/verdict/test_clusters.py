@@ -221,3 +221,22 @@ def test_first_bad_shows_in_verdict_and_reports():
     text = "urllib3 2.0.0 (uploaded 2023-04-26) is the first release with TypeError: x"
     for fmt in ("terminal", "markdown", "html", "json", "junit"):
         assert text in report.render(fmt, run, judged), fmt
+
+
+def test_require_supported_travels_from_the_matrix_to_the_results(tmp_path):
+    from orchestrator.plan.matrix import load_matrix
+    from orchestrator.plan.resolve import resolve
+    from orchestrator.run.results import summarize
+    from tests.conftest import ROOT
+
+    matrix = tmp_path / "m.yaml"
+    matrix.write_text(
+        f"name: m\nproject: {{path: {ROOT / 'examples' / 'sample-app'}}}\n"
+        'axes: {python: ["3.9", "3.13"], click: ["7.1.2"]}\n'
+        "run: {require_supported: true}\n"
+    )
+    plan = resolve(load_matrix(matrix))
+    assert plan.run.require_supported is True
+    data = summarize("r", plan, {}).to_dict()
+    assert data["require_supported"] is True
+    assert RunResults.from_dict(data).require_supported is True
