@@ -11,10 +11,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from orchestrator import __version__, console, environment, report, runner, verdict
+from orchestrator import __version__, bisecting, console, environment, report, runner, verdict
 from orchestrator.build import bases, engine
 from orchestrator.errors import (
     EXIT_BROKEN_PIPE,
+    EXIT_CELLS_FAILED,
     EXIT_CODES,
     EXIT_INTERRUPTED,
     ConfigError,
@@ -87,7 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _advisories_argument(run)
     _audit_argument(run)
+    run.add_argument(
+        "--bisect",
+        action="store_true",
+        help="when a dependency change breaks a cell, run the releases in between and name "
+        "the first bad one (see 'oxzep7 bisect')",
+    )
     run.set_defaults(func=cmd_run)
+
+    bisecting.add_command(commands, EPILOG, _positive)
 
     base = commands.add_parser(
         "bases",
@@ -386,7 +395,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         resume=args.resume,
         advisories=_advisory_source(args),
     )
-    return runner.execute(request)
+    code = runner.execute(request)
+    if args.bisect and code == EXIT_CELLS_FAILED:
+        run_dir = args.resume or (args.runs_dir / "latest")
+        bisecting.say(bisecting.bisect_all(run_dir, index_url=args.index_url))
+    return code
 
 
 def _resumed_plan(args: argparse.Namespace) -> Plan:

@@ -59,6 +59,7 @@ class RunRequest:
     resume: Path | None = None  # an earlier run directory: run what did not finish there
     # Where known vulnerabilities of the cells' packages come from (None: not checked).
     advisories: advisories.Source | None = None
+    report: bool = True  # print the verdict and write the reports at the end (bisect: no)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class _Active:
     jobs: int
     resumed: bool = False
     advisories: advisories.Source | None = None
+    report: bool = True
 
 
 def execute(request: RunRequest) -> int:
@@ -98,7 +100,7 @@ def execute(request: RunRequest) -> int:
 def _fresh(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir) -> _Active:
     plan = request.plan
     selected = tuple(c for c in plan.cells if not request.only or c.id in request.only)
-    return _Active(client, plan, run, selected, selected, request.jobs)
+    return _Active(client, plan, run, selected, selected, request.jobs, report=request.report)
 
 
 def _resume(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir) -> _Active:
@@ -119,7 +121,9 @@ def _resume(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir
     for python in {cell.python for cell in todo}:
         run.base_started(python).unlink(missing_ok=True)
         run.base_done(python).unlink(missing_ok=True)
-    return _Active(client, plan, run, todo, plan.cells, request.jobs, resumed=True)
+    return _Active(
+        client, plan, run, todo, plan.cells, request.jobs, resumed=True, report=request.report
+    )
 
 
 def _finished(run: rundir.RunDir, cell_id: str) -> bool:
@@ -152,7 +156,8 @@ def _execute(active: _Active) -> int:
     ending = _run_cells(active) if active.cells else "done"
     results.collate(run)
     data = results.load(run.path)  # read back as `oxzep7 report` reads it
-    _conclude(run, data, active)
+    if active.report:
+        _conclude(run, data, active)
     _raise_if_lost(run, data, ending)
     if ending == "interrupted":
         console.err.print(f"interrupted: 'oxzep7 run --resume {run.path}' runs the rest")

@@ -61,6 +61,12 @@ class Release:
         kept = tuple(file for file in self.files if not file.yanked)
         return kept or self.files
 
+    @property
+    def uploaded(self) -> str:
+        """The day its first file was uploaded (``2022-03-28``), "" when unknown."""
+        days = sorted(f.upload_time[:10] for f in self.files if f.upload_time)
+        return days[0] if days else ""
+
 
 @dataclass(frozen=True)
 class Project:
