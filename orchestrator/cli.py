@@ -12,6 +12,7 @@ from pathlib import Path
 
 from orchestrator import (
     __version__,
+    bisecting,
     cli_assess,
     cli_nightly,
     conclude,
@@ -25,6 +26,7 @@ from orchestrator.build import bases, engine
 from orchestrator.cli_args import EPILOG, positive
 from orchestrator.errors import (
     EXIT_BROKEN_PIPE,
+    EXIT_CELLS_FAILED,
     EXIT_INTERRUPTED,
     ConfigError,
     Oxzep7Error,
@@ -62,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(func=cmd_plan)
 
     _run_parser(commands)
+
+    bisecting.add_command(commands, EPILOG, positive)
 
     base = commands.add_parser(
         "bases",
@@ -129,6 +133,12 @@ def _run_parser(commands: cli_nightly.SubParsers) -> None:
     )
     cli_assess.advisories_argument(run)
     cli_assess.audit_argument(run)
+    run.add_argument(
+        "--bisect",
+        action="store_true",
+        help="when a dependency change breaks a cell, run the releases in between and name "
+        "the first bad one (see 'oxzep7 bisect')",
+    )
     cli_nightly.run_arguments(run)
     run.set_defaults(func=cmd_run)
 
@@ -263,7 +273,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         fail_on=args.fail_on,
         index_url=index,
     )
-    return runner.execute(request)
+    code = runner.execute(request)
+    if args.bisect and code == EXIT_CELLS_FAILED:
+        run_dir = args.resume or (args.runs_dir / "latest")
+        bisecting.say(bisecting.bisect_all(run_dir, index_url=args.index_url))
+    return code
 
 
 def _resumed_plan(args: argparse.Namespace) -> Plan:

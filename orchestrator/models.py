@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
+from orchestrator.failure import Failure as Failure
+from orchestrator.failure import failures_of
 from orchestrator.jsonread import Reader
 
 # --------------------------------------------------------------------------- vocabulary
@@ -104,6 +106,7 @@ class RunOptions:
     priority: tuple[str, ...] = ()  # axes by significance for "highest"; () = python first
     max_cells: int = 256  # the most cells a matrix may expand to (GitHub's matrix limit)
     allow_vulnerable: bool = True  # false: a cell with a known advisory is not safe
+    require_supported: bool = False  # cells on a Python past end-of-life are never picked
 
 
 @dataclass(frozen=True)
@@ -297,6 +300,11 @@ class CellResult:
     passed_on_retry: bool = False
     # Reused from an earlier run whose inputs were all the same (orchestrator.run.cache).
     cached: bool = False
+    # Why each failing test failed (from its JUnit failure/error element); older
+    # results have none. ``log_failure``: the last exception line of the test log of a
+    # suite that failed without a JUnit report.
+    failures: Mapping[str, Failure] = field(default_factory=dict)
+    log_failure: Failure | None = None
 
     @property
     def outcomes(self) -> dict[str, Outcome]:
@@ -326,6 +334,8 @@ class CellResult:
             "logs": dict(self.logs),
             "passed_on_retry": self.passed_on_retry,
             "cached": self.cached,
+            "failures": {test: f.to_dict() for test, f in self.failures.items()},
+            "log_failure": self.log_failure.to_dict() if self.log_failure else None,
             "cell": self.cell.to_dict(),
         }
 
@@ -353,6 +363,12 @@ class CellResult:
             logs=fields.text_map("logs"),
             passed_on_retry=_passed_on_retry(fields, status),
             cached=fields.flag("cached"),
+            failures=failures_of(fields),
+            log_failure=(
+                Failure.read(fields.child("log_failure"))
+                if fields.data.get("log_failure") is not None
+                else None
+            ),
         )
 
 

@@ -38,7 +38,7 @@ from orchestrator.errors import (
     RunError,
 )
 from orchestrator.history import dates, failon
-from orchestrator.models import Cell, CellResult, Plan
+from orchestrator.models import PASSED, Cell, CellResult, Plan
 from orchestrator.plan.index import IndexClient
 from orchestrator.run import cache, collate, engines, noxrun, progress, results, rundir
 
@@ -60,6 +60,7 @@ class RunRequest:
     index_url: str | None = None  # the index the plan was resolved on (upload dates)
     # Where known vulnerabilities of the cells' packages come from (None: not checked).
     advisories: advisories.Source | None = None
+    report: bool = True  # print the verdict and write the reports at the end (bisect: no)
 
 
 @dataclass(frozen=True)
@@ -168,22 +169,28 @@ def _execute(active: _Active, request: RunRequest) -> int:
         progress.cell_done(number, len(active.cells), result)
     ending = _run_cells(replace(active, cells=todo), done=len(reused)) if todo else "done"
     collate.mark_origin(run, active.plan, [c.id for c in active.cells])
-    lookup = dates.from_index(request.index_url) if request.index_url else None
     judged = [c.id for c in active.judged]
-    end = conclude(
-        run,
-        fail_on=request.fail_on,
-        judged=judged,
-        lookup=lookup,
-        advisories=(request.advisories, active.plan.run.allow_vulnerable),
-    )
-    _raise_if_lost(run, end.results, ending)
+    if request.report:
+        lookup = dates.from_index(request.index_url) if request.index_url else None
+        end = conclude(
+            run,
+            fail_on=request.fail_on,
+            judged=judged,
+            lookup=lookup,
+            advisories=(request.advisories, active.plan.run.allow_vulnerable),
+        )
+        data, failures = end.results, end.failures
+    else:  # results only: no verdict, no reports (bisect's runs)
+        results.collate(run)
+        data = results.load(run.path)
+        failures = tuple(f"{c}: {data.state(c)}" for c in judged if data.state(c) != PASSED)
+    _raise_if_lost(run, data, ending)
     if ending == "interrupted":
         console.err.print(f"interrupted: 'oxzep7 run --resume {run.path}' runs the rest")
         return EXIT_INTERRUPTED
-    if ending == "noxfile" and not end.results.cells:
+    if ending == "noxfile" and not data.cells:
         raise RunError(f"nox could not load the sessions; see {run.path / 'nox.log'}")
-    return failon.exit_code(end.failures)
+    return failon.exit_code(failures)
 
 
 def _reuse(active: _Active) -> tuple[CellResult, ...]:

@@ -63,6 +63,7 @@ RUN_KEYS = (
     "priority",
     "max_cells",
     "allow_vulnerable",
+    "require_supported",
 )
 # What an axis holds: a value as written, or a selector that ``resolve`` expands.
 AxisValue = str | Selector
@@ -179,6 +180,7 @@ _RUN_OPTIONS: dict[str, Callable[[Field], Any]] = {
     "retries": lambda field: fields.count(field, minimum=0, maximum=10),
     "max_cells": lambda field: fields.count(field, maximum=MAX_CELLS),
     "allow_vulnerable": fields.boolean,
+    "require_supported": fields.boolean,
 }
 
 

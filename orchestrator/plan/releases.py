@@ -55,17 +55,17 @@ class Release:
         return all(file.yanked for file in self.files)
 
     @property
-    def uploaded(self) -> str | None:
-        """When the release was published: its earliest file's upload time, if the index says."""
-        times = [file.upload_time for file in self.files if file.upload_time]
-        return min(times) if times else None
-
-    @property
     def installable_files(self) -> tuple[File, ...]:
         """What pip would consider for an exact pin: the files not yanked, or, for a
         yanked release (which a pin still installs), all of them."""
         kept = tuple(file for file in self.files if not file.yanked)
         return kept or self.files
+
+    @property
+    def uploaded(self) -> str:
+        """The day its first file was uploaded (``2022-03-28``), "" when unknown."""
+        days = sorted(f.upload_time[:10] for f in self.files if f.upload_time)
+        return days[0] if days else ""
 
 
 @dataclass(frozen=True)
