@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from orchestrator.assess.advisories import AFFECTED, UNKNOWN
-from orchestrator.assess.assessment import Assessment, DependencyReport
+from orchestrator.assess.reports import Assessment, DependencyReport
 from orchestrator.report.terminal import line
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from orchestrator.assess.assessment import Assessment
+from orchestrator.assess.facts import Facts
+from orchestrator.assess.reports import Assessment
 from orchestrator.assess.writematrix import TestSetup, test_setup
 from orchestrator.errors import ConfigError
 from orchestrator.models import PYTHON_AXIS, Matrix, RunOptions
@@ -83,6 +84,35 @@ def trial_matrix(
 ) -> tuple[Matrix, TestSetup]:
     """The in-memory matrix of a trial (see the module's docstring)."""
     facts = assessment.facts
+    baseline, proposed = _baseline_and_proposed(assessment, proposal)
+    changed = _changed_axes(baseline, proposed)
+    axes = {axis: tuple(dict.fromkeys([baseline[axis], proposed[axis]])) for axis in proposed}
+    wanted = _cells(baseline, proposed, changed, only_proposed)
+    exclude = _excluded(axes, changed, wanted)
+    setup = test_setup(facts, _dev_needs(facts))
+    held = _held(assessment, proposed)
+    name = (facts.name or facts.root.name) + "-try"
+    matrix = Matrix(
+        name=name,
+        source=facts.root,
+        project=setup.project(facts.root),
+        axes=axes,
+        baseline=baseline,
+        constraints=tuple(dict.fromkeys(held)),
+        exclude=tuple(exclude),
+        image_family=assessment.family,
+        run=RunOptions(),
+        index=assessment.index_url,
+    )
+    return matrix, setup
+
+
+def _baseline_and_proposed(
+    assessment: Assessment, proposal: Proposal
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each axis's value today (the baseline) and in the proposal: the python axis, and
+    one axis per proposed pin, whose baseline is the version in use."""
+    facts = assessment.facts
     python = assessment.python.baseline
     if python is None:
         raise ConfigError(
@@ -104,14 +134,24 @@ def trial_matrix(
             )
         baseline[name] = today
         proposed[name] = version
+    return baseline, proposed
+
+
+def _changed_axes(baseline: dict[str, str], proposed: dict[str, str]) -> list[str]:
+    """The axes the proposal changes: at least one, at most MAX_CHANGED_AXES."""
     changed = [axis for axis in proposed if proposed[axis] != baseline[axis]]
     if not changed:
         raise ConfigError("the proposal is the baseline: nothing changes")
     if len(changed) > MAX_CHANGED_AXES:
         raise ConfigError(f"a trial changes at most {MAX_CHANGED_AXES} axes at once")
-    axes = {axis: tuple(dict.fromkeys([baseline[axis], proposed[axis]])) for axis in proposed}
-    wanted = _cells(baseline, proposed, changed, only_proposed)
-    exclude = [
+    return changed
+
+
+def _excluded(
+    axes: dict[str, tuple[str, ...]], changed: list[str], wanted: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    """Every combination of the changed axes' values that is not a wanted cell."""
+    return [
         combo
         for combo in (
             dict(zip(changed, values, strict=True))
@@ -119,33 +159,25 @@ def trial_matrix(
         )
         if combo not in wanted
     ]
-    dev = [
+
+
+def _dev_needs(facts: Facts) -> list[tuple[str, str, str]]:
+    """(name, specifier, kind) of the declared dev and dependency-group needs."""
+    return [
         (d.name, d.specifier, d.kind)
         for d in facts.declared
         if d.kind == "dev" or d.kind.startswith("group ")
     ]
-    setup = test_setup(facts, dev)
-    # What else is in use stays as it is in every cell: the direct runtime dependencies
-    # pinned or locked today (by name, under the cells' constraints, not as axes).
-    held = tuple(
+
+
+def _held(assessment: Assessment, proposed: dict[str, str]) -> tuple[str, ...]:
+    """What else is in use stays as it is in every cell: the direct runtime dependencies
+    pinned or locked today (by name, under the cells' constraints, not as axes)."""
+    return tuple(
         f"{d.name}=={d.in_use}"
         for d in assessment.dependencies
         if d.kind == "runtime" and d.in_use and not d.marker and d.name not in proposed
     )
-    name = (facts.name or facts.root.name) + "-try"
-    matrix = Matrix(
-        name=name,
-        source=facts.root,
-        project=setup.project(facts.root),
-        axes=axes,
-        baseline=baseline,
-        constraints=tuple(dict.fromkeys(held)),
-        exclude=tuple(exclude),
-        image_family=assessment.family,
-        run=RunOptions(),
-        index=assessment.index_url,
-    )
-    return matrix, setup
 
 
 def _cells(

@@ -20,8 +20,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from orchestrator import storage
-from orchestrator.assess.assessment import Assessment
-from orchestrator.assess.projectfiles import DEV_NAMES, TEST_NAMES, Facts
+from orchestrator.assess.facts import DEV_NAMES, TEST_NAMES, Facts
+from orchestrator.assess.reports import Assessment
 from orchestrator.errors import ConfigError
 from orchestrator.models import Project
 from orchestrator.plan import testdeps, versions

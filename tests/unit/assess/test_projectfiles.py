@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.assess.projectfiles import (
-    poetry_specifier,
-    python_version,
-    read_project,
-    requirement_lines,
-)
+from orchestrator.assess.declarations import poetry_specifier
+from orchestrator.assess.projectfiles import read_project
+from orchestrator.assess.reader import python_version
+from orchestrator.assess.requirementfiles import requirement_lines
 from tests.conftest import EXAMPLE
 from tests.unit.assess.conftest import PIPENV, POETRY, UV
 

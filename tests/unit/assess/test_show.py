@@ -12,7 +12,7 @@ from rich.console import Console
 
 from orchestrator.assess.advisories import NoSource
 from orchestrator.assess.assessment import build
-from orchestrator.assess.projectfiles import Declared, Facts, Pinned, PythonMention
+from orchestrator.assess.facts import Declared, Facts, Pinned, PythonMention
 from orchestrator.assess.show import print_assessment, to_json
 
 
