@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from orchestrator.assess import lifecycle
 from orchestrator.assess.advisories import NoSource, Source
-from orchestrator.assess.dependencies import dependency, with_axis
+from orchestrator.assess.dependencies import Scope, dependency, with_axis
 from orchestrator.assess.facts import Facts
 from orchestrator.assess.projectfiles import read_project
 from orchestrator.assess.reports import Assessment, PythonReport
@@ -43,12 +43,10 @@ def assess(
     projects, problems = _fetch(client, names)
     return build(
         facts,
-        projects,
+        IndexAnswers(projects, problems, client.url if client else None),
         advisories or NoSource(),
         family=family,
         today=today or datetime.date.today(),
-        problems=problems,
-        index_url=client.url if client else None,
     )
 
 
@@ -74,18 +72,26 @@ def _fetch(
 # --- judging ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class IndexAnswers:
+    """What the package index said about the declared dependencies."""
+
+    projects: Mapping[str, Project]
+    problems: Mapping[str, str] = field(default_factory=dict)  # name -> why it could not
+    url: str | None = None
+
+
 def build(
     facts: Facts,
-    projects: Mapping[str, Project],
+    index: IndexAnswers,
     advisories: Source,
     *,
     family: str,
     today: datetime.date,
-    problems: Mapping[str, str] | None = None,
-    index_url: str | None = None,
 ) -> Assessment:
     python = _python_report(facts, family, today)
-    in_use_pythons = _pythons_in_use(facts)
+    scope = Scope(_pythons_in_use(facts), python.baseline, today)
+    projects = index.projects
     notes: list[str] = list(facts.problems)
     reports = []
     for declared in facts.declared:
@@ -93,10 +99,8 @@ def build(
             declared,
             facts,
             projects.get(declared.name),
-            (problems or {}).get(declared.name, ""),
-            in_use_pythons,
-            python.baseline,
-            today,
+            index.problems.get(declared.name, ""),
+            scope,
         )
         version = report.baseline
         check = advisories.check(declared.name, version) if version else None
@@ -121,7 +125,7 @@ def build(
         python=python,
         dependencies=tuple(reports),
         advisory_source=advisories.description,
-        index_url=index_url,
+        index_url=index.url,
         notes=tuple(notes),
     )
 

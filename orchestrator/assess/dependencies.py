@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from packaging.version import InvalidVersion, Version
 
@@ -23,15 +23,24 @@ from orchestrator.plan.selectors import Selector
 MAX_AXIS_VALUES = 6  # newer lines a dependency axis tries at most (besides the baseline)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a dependency is judged against: the interpreters the project uses, the one
+    the matrix's baseline will use, and today (for "days behind")."""
+
+    pythons: Sequence[str]
+    baseline_python: str | None
+    today: datetime.date
+
+
 def dependency(
     declared: Declared,
     facts: Facts,
     project: Project | None,
     problem: str,
-    pythons: Sequence[str],
-    baseline_python: str | None,
-    today: datetime.date,
+    scope: Scope,
 ) -> DependencyReport:
+    pythons, baseline_python, today = scope.pythons, scope.baseline_python, scope.today
     in_use, source = _in_use(declared, facts)
     report = DependencyReport(
         name=declared.name,

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 
 from orchestrator.assess.advisories import NoSource
-from orchestrator.assess.assessment import build
+from orchestrator.assess.assessment import IndexAnswers, build
 from orchestrator.assess.facts import Declared, Facts, Pinned, PythonMention
 from orchestrator.assess.show import print_assessment, to_json
 
@@ -25,7 +25,7 @@ def test_hostile_values_print_as_text(tmp_path: Path):
         pythons=(PythonMention("3.9", ".python-version"),),
     )
     found = build(
-        facts, {}, NoSource(), family="debian", today=datetime.date(2026, 11, 26), problems={}
+        facts, IndexAnswers({}), NoSource(), family="debian", today=datetime.date(2026, 11, 26)
     )
     buffer = io.StringIO()
     console = Console(file=buffer, width=200, markup=False, emoji=False, color_system=None)
