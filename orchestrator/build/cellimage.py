@@ -5,6 +5,7 @@ the last layer (editing the project does not reinstall the dependencies)."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -13,7 +14,7 @@ from pathlib import Path
 import docker
 
 from orchestrator import storage
-from orchestrator.build import images, project, templates
+from orchestrator.build import images, oneshot, project, templates
 from orchestrator.environment import BuildEnvironment
 from orchestrator.models import Cell, Plan
 from orchestrator.plan import testdeps
@@ -79,8 +80,26 @@ def ensure_cell_image(
         log_path=log_path,
         labels=images.labels("cell", cell=cell.id, run=run_id),
         buildargs=env.buildargs,
+        build_env={"OXZEP7_WHEELS": wheel_dir(plan, base_tag, source, env)},
     )
     return CellImage(tag, image_id, built)
+
+
+def wheel_dir(plan: Plan, base_tag: str, source: ProjectSource, env: BuildEnvironment) -> str:
+    """Where the one-container builder keeps the project's wheel for this interpreter
+    base: every cell of the same project, base and build settings installs one wheel."""
+    key = hashlib.sha256(
+        "\0".join(
+            [
+                source.tree.digest(),
+                source.sdist.name if source.sdist else "",
+                base_tag,
+                env.fingerprint(),
+                *(f"{k}={v}" for k, v in sorted(plan.project.env.items())),
+            ]
+        ).encode()
+    ).hexdigest()[:24]
+    return f"{oneshot.CACHE_MOUNT}/wheels/{key}"
 
 
 @cache
