@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from importlib import resources
@@ -11,7 +12,13 @@ from pathlib import Path
 
 from orchestrator import __version__, console, environment, report, runner, verdict
 from orchestrator.build import bases, engine
-from orchestrator.errors import EXIT_CODES, EXIT_INTERRUPTED, ConfigError, Oxzep7Error
+from orchestrator.errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_CODES,
+    EXIT_INTERRUPTED,
+    ConfigError,
+    Oxzep7Error,
+)
 from orchestrator.models import Plan
 from orchestrator.plan import resolve
 from orchestrator.plan.matrix import load_matrix
@@ -274,14 +281,31 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # rich handles a closed stdout itself (exit 1); one handling for all output: below.
+    console.out.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except Oxzep7Error as exc:
         console.error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         console.error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`oxzep7 plan --json | head -1`): stop quietly, as a
+        # program killed by SIGPIPE would. Python flushes stdout once more on exit, so
+        # point it at /dev/null first (the recipe of the signal module's documentation).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _broken_pipe() -> None:
+    console.out.quiet = True
+    raise BrokenPipeError
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ EXIT_INDEX = 6
 EXIT_DAMAGED = 7
 EXIT_DOCKER_LOST = 8
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # stdout closed early (`oxzep7 plan --json | head -1`): 128 + SIGPIPE
 
 # What each code means, in the order --help (and the README) list them.
 EXIT_CODES: tuple[tuple[int, str], ...] = (
@@ -34,6 +35,7 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_DAMAGED, "a run directory or results file is damaged or unreadable"),
     (EXIT_DOCKER_LOST, "the Docker daemon went away mid-run (finished cells are kept; --resume)"),
     (EXIT_INTERRUPTED, "interrupted (finished results are kept)"),
+    (EXIT_BROKEN_PIPE, "the output was closed early (e.g. piped into head)"),
 )
 
 # How the message of a cell cut short by the daemon's disappearance begins.

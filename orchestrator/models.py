@@ -102,6 +102,7 @@ class RunOptions:
     cpus: float = 1.0
     retries: int = 1  # a failing cell's tests run again this many times, to spot flaky tests
     priority: tuple[str, ...] = ()  # axes by significance for "highest"; () = python first
+    max_cells: int = 256  # the most cells a matrix may expand to (GitHub's matrix limit)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,9 @@ class Matrix:
     image_family: str = "debian"
     run: RunOptions = field(default_factory=RunOptions)
     index: str | None = None  # package index URL (PEP 691 JSON); None: --index-url/env/PyPI
+    # Where each section, entry and axis value was written: dotted key (axis names
+    # normalized, e.g. "axes.click[1]", "include[0]") -> line, for the planner's errors.
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def dependency_axes(self) -> tuple[str, ...]:

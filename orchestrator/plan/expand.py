@@ -5,19 +5,29 @@ product of the axes, then ``exclude``, then ``include``; then the baseline is
 added if nothing else produced it. A baseline that leaves an axis out takes that
 axis's lowest value: the oldest combination is the usual "what runs today". Cell
 ids are stable and readable (``py3.13-click8.1.8``) because they name nox sessions,
-images and folders.
+images and folders; an id longer than ``MAX_ID`` characters keeps its beginning and
+ends in a short hash of the whole.
+
+A matrix may expand to at most ``run.max_cells`` cells. The axes' product is checked
+before anything is expanded: it may exceed that limit ``EXCLUDE_ROOM`` times over, for
+exclude entries to thin it out, and no more.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import math
 from collections.abc import Iterable, Mapping
 
-from orchestrator.errors import ConfigError
 from orchestrator.models import Cell, Matrix, Plan
 from orchestrator.plan import versions
+from orchestrator.plan.matrix import located_error
 
 Combo = dict[str, str]
+MAX_ID = 100  # characters: ids name folders, nox sessions and (within 128) image tags
+_DIGEST = 8  # hex digits of the hash that ends a shortened id
+EXCLUDE_ROOM = 10
 
 
 def expand(
@@ -63,10 +73,19 @@ def _apply_include(
 
 
 def cell_id(combo: Mapping[str, str]) -> str:
-    """``py3.13-click8.1.8``: the interpreter first, then each dependency in axis order."""
+    """``py3.13-click8.1.8``: the interpreter first, then each dependency in axis order.
+
+    Longer than MAX_ID characters, it is cut and ends in ``-`` and 8 hex digits of the
+    SHA-256 of the whole id: still stable, still unique in practice, always a valid
+    folder name and image tag.
+    """
     parts = [f"py{combo['python']}"] if "python" in combo else []
     parts += [f"{name}{versions.slug(value)}" for name, value in combo.items() if name != "python"]
-    return "-".join(parts)
+    text = "-".join(parts)
+    if len(text) <= MAX_ID:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:_DIGEST]
+    return f"{text[: MAX_ID - _DIGEST - 1].rstrip('-._')}-{digest}"
 
 
 def make_cell(combo: Mapping[str, str], *, baseline: bool = False) -> Cell:
@@ -75,7 +94,12 @@ def make_cell(combo: Mapping[str, str], *, baseline: bool = False) -> Cell:
 
 
 def plan(matrix: Matrix) -> Plan:
-    """The Plan for ``matrix``: unique cells, the baseline marked and always present."""
+    """The Plan for ``matrix``: unique cells, the baseline marked and always present.
+
+    Raises ConfigError for an include entry that would be a cell without an interpreter,
+    and for a matrix that expands beyond ``run.max_cells`` (checked before expanding).
+    """
+    check_product(matrix)
     combos = expand(matrix.axes, matrix.exclude, matrix.include)
     defaults = {
         name: min(values, key=versions.sort_key)
@@ -86,11 +110,11 @@ def plan(matrix: Matrix) -> Plan:
     cells: dict[str, Cell] = {}
     for combo in combos:
         if "python" not in combo:
-            raise ConfigError(
-                f"include entry {combo} matches no cell and names no python; "
-                "a new cell needs an interpreter",
-                path=matrix.source,
-                key="include",
+            key = f"include[{[dict(entry) for entry in matrix.include].index(combo)}]"
+            raise located_error(
+                matrix,
+                key,
+                "this entry matches no cell and names no python; a new cell needs an interpreter",
             )
         cell = make_cell(_ordered(combo, matrix.axes), baseline=False)
         cells.setdefault(cell.id, cell)
@@ -98,6 +122,13 @@ def plan(matrix: Matrix) -> Plan:
     if baseline.id not in cells:
         cells = {baseline.id: baseline, **cells}
     cells[baseline.id] = baseline
+    if len(cells) > matrix.run.max_cells:
+        raise located_error(
+            matrix,
+            "axes",
+            f"the matrix expands to {len(cells):,} cells, more than run.max_cells "
+            f"({matrix.run.max_cells:,}); {_WAY_OUT}",
+        )
     return Plan(
         name=matrix.name,
         matrix_path=matrix.source,
@@ -108,6 +139,26 @@ def plan(matrix: Matrix) -> Plan:
         cells=tuple(cells.values()),
         baseline_defaults=tuple(defaults),
     )
+
+
+_WAY_OUT = "use fewer versions, split the matrix, or raise run.max_cells"
+
+
+def check_product(matrix: Matrix) -> None:
+    """Refuse ``matrix`` before expanding when its axes multiply to more than
+    EXCLUDE_ROOM times ``run.max_cells`` combinations (179 million would take minutes
+    and all memory to expand, only to be refused)."""
+    limit = matrix.run.max_cells
+    product = math.prod(len(values) for values in matrix.axes.values()) + len(matrix.include)
+    if product > limit * EXCLUDE_ROOM:
+        factors = " x ".join(f"{len(values)} {name}" for name, values in matrix.axes.items())
+        raise located_error(
+            matrix,
+            "axes",
+            f"the axes multiply to {product:,} combinations ({factors}), more than "
+            f"{limit * EXCLUDE_ROOM:,} (10 x run.max_cells, {limit:,}) before exclude; "
+            f"{_WAY_OUT}",
+        )
 
 
 def _ordered(combo: Mapping[str, str], axes: Mapping[str, object]) -> Combo:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import http.client
 import json
 import os
 import ssl
@@ -26,87 +27,28 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.tags import Tag
 from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
     canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
 )
-from packaging.version import InvalidVersion, Version
 
 from orchestrator import __version__, environment, storage
-from orchestrator.errors import PackageIndexError
+from orchestrator.errors import ConfigError, PackageIndexError
+from orchestrator.plan.releases import File, Project, Release, parse_project
+
+__all__ = ["File", "IndexClient", "Project", "Release", "choose_url", "parse_project"]
 
 DEFAULT_URL = "https://pypi.org/simple/"
 ACCEPT = "application/vnd.pypi.simple.v1+json"
 FRESHNESS = 600.0  # seconds a cached answer is used without asking the index again
-TIMEOUT = 30.0  # seconds per request
+# Seconds the index may take to accept a connection or to send the next bytes: an index
+# that never answers is reported after this long, not after a minute.
+TIMEOUT = 10.0
+DEADLINE = 120.0  # seconds one answer may take in all (an index that sends a byte a second)
+MAX_BODY = 64 << 20  # bytes of one answer; the largest projects on PyPI need a few MiB
 WORKERS = 8  # distributions fetched at once
-_SDIST_SUFFIXES = (".tar.gz", ".zip")
-
-
-# --- What the index says -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class File:
-    """One file of a release: a wheel (with its tags) or an sdist (``tags`` is None)."""
-
-    filename: str
-    tags: frozenset[Tag] | None
-    requires_python: str | None = None
-    yanked: bool = False
-
-    @property
-    def is_sdist(self) -> bool:
-        return self.tags is None
-
-
-@dataclass(frozen=True)
-class Release:
-    """One version of a distribution and its files."""
-
-    version: str  # as packaging normalizes it, e.g. "8.2.1"
-    files: tuple[File, ...]
-
-    @property
-    def yanked(self) -> bool:
-        """PEP 592: a release is yanked when all of its files are."""
-        return all(file.yanked for file in self.files)
-
-    @property
-    def installable_files(self) -> tuple[File, ...]:
-        """What pip would consider for an exact pin: the files not yanked, or, for a
-        yanked release (which a pin still installs), all of them."""
-        kept = tuple(file for file in self.files if not file.yanked)
-        return kept or self.files
-
-
-@dataclass(frozen=True)
-class Project:
-    """Everything the index lists for one distribution, releases oldest first."""
-
-    name: str  # PEP 503 normalized
-    releases: tuple[Release, ...]
-
-    def release(self, version: str | Version) -> Release | None:
-        """The release equal to ``version`` under PEP 440 ("8.1" finds "8.1.0")."""
-        try:
-            wanted = Version(str(version))
-        except InvalidVersion:  # '===' pins arbitrary text, which no parsed release equals
-            return None
-        return next((r for r in self.releases if Version(r.version) == wanted), None)
-
-    @property
-    def versions(self) -> tuple[str, ...]:
-        """Versions selectors may choose: every release that is not yanked."""
-        return tuple(r.version for r in self.releases if not r.yanked)
 
 
 # --- The client --------------------------------------------------------------------------
@@ -115,6 +57,10 @@ class Project:
 class IndexClient:
     """Fetches distributions' file lists from one index, through the on-disk cache."""
 
+    timeout = TIMEOUT  # limits, per client (a test sets them on an instance)
+    deadline = DEADLINE
+    workers = WORKERS
+
     def __init__(
         self,
         url: str = DEFAULT_URL,
@@ -122,16 +68,12 @@ class IndexClient:
         cache_dir: Path | str | None = None,
         offline: bool = False,
         freshness: float = FRESHNESS,
-        timeout: float = TIMEOUT,
-        workers: int = WORKERS,
         env: Mapping[str, str] | None = None,
     ) -> None:
         env = os.environ if env is None else env
         self.url, self._auth = _split_credentials(url.rstrip("/") + "/")
         self.offline = offline
         self.freshness = freshness
-        self.timeout = timeout
-        self.workers = workers
         # One folder per index: two indexes may list different files for one name.
         root = Path(cache_dir) if cache_dir is not None else default_cache_dir(env)
         self.cache_dir = root / hashlib.sha256(self.url.encode()).hexdigest()[:16]
@@ -154,7 +96,7 @@ class IndexClient:
         problem: offline and not cached, unknown to the index, unreachable index, or a
         malformed answer.
         """
-        wanted = list(dict.fromkeys(canonicalize_name(name) for name in names))
+        wanted = list(dict.fromkeys(str(canonicalize_name(name)) for name in names))
         if self.offline:
             return self._from_cache_only(wanted)
         with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(wanted)))) as pool:
@@ -166,13 +108,14 @@ class IndexClient:
 
     def _from_cache_only(self, names: list[str]) -> dict[str, Project]:
         entries = {name: self._cached(name) for name in names}
-        missing = {name: "not in the index cache" for name, e in entries.items() if e is None}
+        found = {name: entry for name, entry in entries.items() if entry is not None}
+        missing = {name: "not in the index cache" for name in names if name not in found}
         if missing:
             raise PackageIndexError(
                 f"offline: {_grouped(missing)} (cache: {self.cache_dir}); "
                 "run once with network access to fill it"
             )
-        return {name: parse_project(name, entry["document"]) for name, entry in entries.items()}
+        return {name: parse_project(name, entry["document"]) for name, entry in found.items()}
 
     def _outcome(self, name: str) -> Project | _Failed:
         try:
@@ -200,15 +143,37 @@ class IndexClient:
         request = urllib.request.Request(self.url + urllib.parse.quote(name) + "/", headers=headers)
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
-                body, kind = response.read(), response.headers.get_content_type()
-                etag = response.headers.get("ETag")
+                body = self._body(response)
+                kind, etag = response.headers.get_content_type(), response.headers.get("ETag")
         except urllib.error.HTTPError as answer:
             if answer.code == 304 and cached is not None:
                 return cached["document"], etag
             raise _Failed(self._http_problem(answer)) from None
         except (urllib.error.URLError, OSError) as exc:  # refused, DNS, TLS, timeout
-            raise _Failed(f"{UNREACHABLE} {self.url} ({_reason(exc)})") from None
+            raise _Failed(f"{UNREACHABLE} {self.url} ({self._reason(exc)})") from None
+        except http.client.HTTPException as exc:  # a malformed status line or headers
+            problem = type(exc).__name__
+            raise _Failed(f"malformed answer from the index {self.url} ({problem})") from None
         return self._decode(name, body, kind), etag
+
+    def _body(self, response: http.client.HTTPResponse) -> bytes:
+        """The answer's bytes, at most MAX_BODY of them and within ``deadline`` seconds."""
+        chunks: list[bytes] = []
+        size, deadline = 0, time.monotonic() + self.deadline
+        while chunk := response.read(1 << 16):
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise _Failed(f"the index {self.url} sent more than {MAX_BODY >> 20} MiB")
+            if time.monotonic() > deadline:
+                raise _Failed(f"the index {self.url} took more than {self.deadline:g} s to answer")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _reason(self, exc: Exception) -> str:
+        reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError) or str(reason) == "timed out":
+            return f"no answer within {self.timeout:g} s"
+        return _reason(exc)
 
     def _decode(self, name: str, body: bytes, kind: str) -> Any:
         """The JSON document of a 200 answer; what came instead raises _Failed."""
@@ -217,7 +182,7 @@ class IndexClient:
             raise _Failed(f"{where} answered with HTML, not the JSON simple API (PEP 691)")
         try:
             document = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise _Failed(f"malformed answer from {where} (not JSON)") from None
         meta = document.get("meta") if isinstance(document, dict) else None
         version = meta.get("api-version", "1.0") if isinstance(meta, dict) else "1.0"
@@ -243,7 +208,7 @@ class IndexClient:
         """The cache entry for ``name``; an unreadable or damaged one counts as absent."""
         try:
             entry = json.loads(self._path(name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return None
         if not isinstance(entry, dict) or not isinstance(entry.get("fetched_at"), (int, float)):
             return None
@@ -296,50 +261,35 @@ def choose_url(
     cli: str | None = None, matrix: str | None = None, env: Mapping[str, str] | None = None
 ) -> str:
     """Which index to ask: ``--index-url``, else the matrix's ``index``, else
-    ``PIP_INDEX_URL`` (what the builds' pip will use), else PyPI."""
+    ``PIP_INDEX_URL`` (what the builds' pip will use), else PyPI.
+
+    Raises ConfigError naming the option or variable when the URL chosen is not one.
+    """
     env = os.environ if env is None else env
-    return cli or matrix or env.get("PIP_INDEX_URL") or DEFAULT_URL
+    given = (("--index-url", cli), ("index", matrix), ("PIP_INDEX_URL", env.get("PIP_INDEX_URL")))
+    for where, url in given:
+        if url:
+            problem = url_problem(url)
+            if problem is not None:
+                raise ConfigError(problem, key=where)
+            return url
+    return DEFAULT_URL
 
 
-# --- Parsing answers ---------------------------------------------------------------------
-
-
-def parse_project(name: str, document: Any) -> Project:
-    """A Project from a PEP 691 JSON document; files whose names do not parse are skipped."""
-    files = document.get("files") if isinstance(document, dict) else None
-    if not isinstance(files, list):
-        raise PackageIndexError(f"malformed index answer for {name!r} (no 'files' list)")
-    by_version: dict[Version, list[File]] = {}
-    for entry in files:
-        parsed = _file(entry)
-        if parsed is not None:
-            by_version.setdefault(parsed[0], []).append(parsed[1])
-    releases = tuple(Release(str(v), tuple(by_version[v])) for v in sorted(by_version))
-    return Project(canonicalize_name(name), releases)
-
-
-def _file(entry: Any) -> tuple[Version, File] | None:
-    """The version and File of one ``files`` entry, or None when it is not a wheel or
-    sdist we can read (eggs, .exe installers, names that do not parse)."""
-    filename = entry.get("filename") if isinstance(entry, dict) else None
-    if not isinstance(filename, str):
-        return None
+def url_problem(text: str) -> str | None:
+    """Why ``text`` cannot be an index URL (http or https, with a host), or None."""
+    shown = text if len(text) <= 100 else text[:97] + "..."
+    problem = f"expected an http(s) URL with a host, like 'https://pypi.org/simple/', got {shown!r}"
+    if len(text) > 2000 or not text.isprintable() or any(char.isspace() for char in text):
+        return problem
     try:
-        if filename.endswith(".whl"):
-            _, version, _, tags = parse_wheel_filename(filename)
-        elif filename.endswith(_SDIST_SUFFIXES):
-            (_, version), tags = parse_sdist_filename(filename), None
-        else:
-            return None
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
-    requires = entry.get("requires-python")
-    return version, File(
-        filename=filename,
-        tags=tags,
-        requires_python=requires if isinstance(requires, str) and requires.strip() else None,
-        yanked=bool(entry.get("yanked", False)),  # true or a reason string (PEP 691)
-    )
+        parts = urllib.parse.urlsplit(text)
+        _ = parts.port  # a port that is not a number, or out of range, raises
+    except ValueError:
+        return problem
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return problem
+    return None
 
 
 # --- HTTP plumbing -----------------------------------------------------------------------
@@ -364,7 +314,8 @@ def _proxies(url: str, env: Mapping[str, str]) -> dict[str, str]:
     }
     exempt = env.get("no_proxy") or env.get("NO_PROXY")
     host = urllib.parse.urlsplit(url).hostname or ""
-    if exempt and urllib.request.proxy_bypass_environment(host, {"no": exempt}):
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
+    if exempt and bypass(host, {"no": exempt}):
         return {}
     return found
 

@@ -53,5 +53,5 @@ def lookup(family: str, version: str) -> Interpreter | None:
     if not entry:
         return None
     if family == "debian":
-        return DebianInterpreter(version=version, **entry)
-    return OfficialInterpreter(version=version, **entry)
+        return DebianInterpreter(version, entry["suite"], entry["package"], entry["glibc"])
+    return OfficialInterpreter(version, entry["image"], entry["glibc"])

@@ -15,7 +15,6 @@ are resolved.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,12 +25,13 @@ from packaging.version import Version
 
 from orchestrator.errors import ConfigError
 from orchestrator.models import Matrix, Plan, Pruned
-from orchestrator.plan import expand, feasibility, interpreters, selectors, versions
+from orchestrator.plan import expand, feasibility, interpreters, planfile, selectors, versions
 from orchestrator.plan.index import IndexClient, Project, Release, choose_url
+from orchestrator.plan.matrix import line_of, located_error
 from orchestrator.plan.selectors import Selector
 
 PYTHON = "python"
-PLAN_SCHEMA = "oxzep7.plan/1"
+PLAN_SCHEMA = planfile.PLAN_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def resolve_matrix(
         {python: feasibility.target(matrix.image_family, python) for python in plan.pythons},
         feasibility.pins(matrix.constraints),
     )
-    pruned = prune(plan, checker, matrix.source)
+    pruned = prune(plan, checker, matrix.source, line_of(matrix.lines, "baseline"))
     return Resolved(replace(pruned, resolved=concrete.resolved), concrete.choices)
 
 
@@ -127,7 +127,9 @@ def distributions(matrix: Matrix) -> list[str]:
     return list(dict.fromkeys([*matrix.dependency_axes, *pinned]))
 
 
-def prune(plan: Plan, checker: feasibility.Feasibility, source: Path) -> Plan:
+def prune(
+    plan: Plan, checker: feasibility.Feasibility, source: Path, line: int | None = None
+) -> Plan:
     """``plan`` with the cells ``checker`` rejects moved to ``pruned``.
 
     The baseline is what production runs today: if it cannot work the matrix is wrong,
@@ -148,6 +150,7 @@ def prune(plan: Plan, checker: feasibility.Feasibility, source: Path) -> Plan:
             raise ConfigError(
                 f"the baseline cell {cell.id} cannot work: {reason}{chosen}",
                 path=source,
+                line=line,
                 key="baseline",
             )
         else:
@@ -156,19 +159,9 @@ def prune(plan: Plan, checker: feasibility.Feasibility, source: Path) -> Plan:
 
 
 def load_frozen(path: str | Path) -> Plan:
-    """A plan recorded earlier (a run's plan.json), replayed as is: no index involved."""
-    source = Path(path)
-    try:
-        data = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise ConfigError(f"cannot read the plan: {reason}", path=source) from None
-    if not isinstance(data, dict) or data.get("schema") != PLAN_SCHEMA:
-        raise ConfigError(f"not an oxzep7 plan (expected schema {PLAN_SCHEMA!r})", path=source)
-    try:
-        return Plan.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"damaged plan: missing or bad {exc}", path=source) from None
+    """A plan recorded earlier (a run's plan.json), replayed as is: no index involved.
+    It is validated like a matrix file (``planfile.load``)."""
+    return planfile.load(path)
 
 
 # --- Without an index ----------------------------------------------------------------------
@@ -177,13 +170,13 @@ def load_frozen(path: str | Path) -> Plan:
 def _without_index(matrix: Matrix) -> Resolved:
     """Today's behaviour, plus python selectors (the image family knows its interpreters)."""
     for name in matrix.dependency_axes:
-        selector = next((v for v in matrix.axes[name] if isinstance(v, Selector)), None)
-        if selector is not None:
-            raise ConfigError(
-                f"the selector '{selector}' needs the package index to choose versions",
-                path=matrix.source,
-                key=f"axes.{name}",
-            )
+        for index, value in enumerate(matrix.axes[name]):
+            if isinstance(value, Selector):
+                raise located_error(
+                    matrix,
+                    axis_key(matrix, name, index),
+                    f"the selector '{value}' needs the package index to choose versions",
+                )
     if not any(isinstance(value, Selector) for value in matrix.axes[PYTHON]):
         return Resolved(expand.plan(matrix))
     choices = _python_choices(matrix)
@@ -213,7 +206,10 @@ class _Resolver:
         self._projects = projects
         self.choices: list[Choice] = _python_choices(matrix)
         for name in matrix.dependency_axes:
-            self.choices += [self._choice(name, value) for value in matrix.axes[name]]
+            self.choices += [
+                self._choice(name, value, axis_key(matrix, name, index))
+                for index, value in enumerate(matrix.axes[name])
+            ]
         self._concrete = self._axes()
 
     def matrix(self) -> Matrix:
@@ -239,8 +235,10 @@ class _Resolver:
             for name, project in self._projects.items()
             for release in project.releases
         }
-        for pin in feasibility.pins(self._matrix.constraints):
-            found[(pin.name, pin.version)] = self._pinned(pin.name, pin.version, "constraints")
+        for index, constraint in enumerate(self._matrix.constraints):
+            for pin in feasibility.pins([constraint]):
+                key = f"constraints[{index}]"
+                found[(pin.name, pin.version)] = self._pinned(pin.name, pin.version, key)
         return found
 
     def _axes(self) -> dict[str, tuple[str, ...]]:
@@ -250,15 +248,15 @@ class _Resolver:
             axes[choice.axis].update(dict.fromkeys(choice.versions))
         return {name: tuple(values) for name, values in axes.items()}
 
-    def _choice(self, name: str, value: str | Selector) -> Choice:
+    def _choice(self, name: str, value: str | Selector, key: str) -> Choice:
         if isinstance(value, Selector):
-            return Choice(name, str(value), self._select(name, value))
-        return Choice(name, value, (self._one(name, value, f"axes.{name}"),))
+            return Choice(name, str(value), self._select(name, value, key))
+        return Choice(name, value, (self._one(name, value, key),))
 
-    def _select(self, name: str, selector: Selector) -> tuple[str, ...]:
+    def _select(self, name: str, selector: Selector, key: str) -> tuple[str, ...]:
         chosen = tuple(selectors.select(selector, self._projects[name].versions))
         if not chosen:
-            self._fail(f"'{selector}' selects no release of {name}", f"axes.{name}", name)
+            self._fail(f"'{selector}' selects no release of {name}", key, name)
         return chosen
 
     def _one(self, name: str, text: str, key: str) -> str:
@@ -298,7 +296,14 @@ class _Resolver:
     def _fail(self, message: str, key: str, name: str) -> NoReturn:
         newest = self._projects[name].versions[-3:][::-1]
         hint = f" (newest: {', '.join(newest)})" if newest else " (it lists no releases)"
-        raise ConfigError(message + hint, path=self._matrix.source, key=key)
+        raise located_error(self._matrix, key, message + hint)
+
+
+def axis_key(matrix: Matrix, name: str, index: int) -> str:
+    """The dotted key of an axis's ``index``-th value: ``axes.click[1]``, or ``axes.click``
+    for an axis written as one selector mapping rather than a list."""
+    key = f"axes.{name}[{index}]"
+    return key if key in matrix.lines or len(matrix.axes[name]) > 1 else f"axes.{name}"
 
 
 def _exact(spec: SpecifierSet) -> str | None:

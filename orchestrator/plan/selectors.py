@@ -20,7 +20,7 @@ from orchestrator.plan import versions
 # The fixed pick strategies; "newest-N" (N >= 1) is the one with a parameter.
 PICKS = ("latest", "lowest", "latest-per-minor", "latest-per-major", "all")
 NEWEST = "newest-N"
-_NEWEST = re.compile(r"newest-(\d+)")
+_NEWEST = re.compile(r"newest-(\d{1,6})")
 
 
 class BadPick(ValueError):
@@ -100,7 +100,10 @@ def _version(text: str) -> Version | None:
         return None
 
 
-def _newest_per(key: Callable[[Version], tuple[int, ...]]) -> Callable:
+_Picker = Callable[[str, list[_Candidate]], list[_Candidate]]
+
+
+def _newest_per(key: Callable[[Version], tuple[int, ...]]) -> _Picker:
     """A picker keeping the newest candidate of each line (minor or major)."""
 
     def pick(_: str, ordered: list[_Candidate]) -> list[_Candidate]:
@@ -117,7 +120,7 @@ def _newest(pick: str, ordered: list[_Candidate]) -> list[_Candidate]:
     return ordered[-count:]
 
 
-_PICKERS: dict[str, Callable[[str, list[_Candidate]], list[_Candidate]]] = {
+_PICKERS: dict[str, _Picker] = {
     "latest": lambda _, ordered: ordered[-1:],
     "lowest": lambda _, ordered: ordered[:1],
     "all": lambda _, ordered: ordered,

@@ -15,6 +15,10 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+# Longest version, specifier set or distribution name accepted. Longer values are no
+# versions anyone publishes, would make cell ids and image tags too long, and past 4,300
+# digits int() (inside packaging) refuses them with a ValueError.
+MAX_LENGTH = 100
 _NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _PYTHON = re.compile(r"^3\.\d{1,2}$")
 _EXTRA = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
@@ -47,6 +51,8 @@ class BadValue(ValueError):
 
 def normalize_name(name: str) -> str:
     """A distribution name in PEP 503 normal form; rejects anything else."""
+    if len(name) > MAX_LENGTH:
+        raise BadValue(f"a distribution name of more than {MAX_LENGTH} characters")
     if not _NAME.fullmatch(name):
         raise BadValue(f"{name!r} is not a valid distribution name")
     return canonicalize_name(name)
@@ -55,6 +61,8 @@ def normalize_name(name: str) -> str:
 def specifier(value: str) -> SpecifierSet:
     """The specifier set a matrix value stands for (exact version -> ``==``)."""
     text = value.strip()
+    if len(text) > MAX_LENGTH:
+        raise BadValue(f"a version or specifier set of more than {MAX_LENGTH} characters")
     if not _SPEC_CHARS.fullmatch(text):
         raise BadValue(
             f"{value!r} is neither a version nor a specifier set (e.g. '6.0.2', '6.0.*', '>=6,<7')"
@@ -103,7 +111,7 @@ def python_version(value: str) -> str:
 def _is_version(value: str) -> bool:
     try:
         Version(value.strip())
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or digits beyond what int() takes
         return False
     return True
 
@@ -116,5 +124,6 @@ def sort_key(value: str) -> Version:
     set such as ``>=6,<7`` or ``8.1.*``) the lowest version number it mentions."""
     try:
         return Version(value)
-    except InvalidVersion:
-        return min((Version(n) for n in _NUMBER.findall(value)), default=Version("0"))
+    except ValueError:  # InvalidVersion, or digits beyond what int() takes
+        numbers = [n for n in _NUMBER.findall(value) if len(n) <= MAX_LENGTH]
+        return min((Version(n) for n in numbers), default=Version("0"))

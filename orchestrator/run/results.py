@@ -22,7 +22,9 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from orchestrator.errors import ConfigError, DamagedResultsError
@@ -70,9 +72,9 @@ class RunResults:
     def complete(self) -> bool:
         return not self.not_run
 
-    @property
-    def by_id(self) -> dict[str, CellResult]:
-        return {result.cell.id: result for result in self.cells}
+    @cached_property
+    def by_id(self) -> Mapping[str, CellResult]:
+        return MappingProxyType({result.cell.id: result for result in self.cells})
 
     def cell(self, cell_id: str) -> CellResult | None:
         return self.by_id.get(cell_id)

@@ -45,12 +45,7 @@ from orchestrator.models import (
 from orchestrator.run.results import NotRun, RunResults, coerce
 from orchestrator.verdict.explain import Ranking, explain, warnings
 from orchestrator.verdict.model import MISSING, CellVerdict, Regression, TestMatrix, Verdict
-from orchestrator.verdict.order import (
-    axis_names,
-    cell_key,
-    infer_axes,
-    priority_order,
-)
+from orchestrator.verdict.order import Key, axis_names, cell_key, infer_axes, priority_order
 from orchestrator.verdict.words import count, first_line
 
 # Baseline modes: per-test comparison, exit-code comparison only, or none at all.
@@ -90,7 +85,7 @@ def compute(
     )
 
 
-def _rank(judged: Sequence[CellVerdict], keys: Mapping[str, Any]) -> Ranking:
+def _rank(judged: Sequence[CellVerdict], keys: Mapping[str, Key]) -> Ranking:
     """Highest first (on equal keys the cell listed first in the results wins), the
     recommendation (the highest safe cell) and the safe cells tied with it."""
     position = {c.id: i for i, c in enumerate(judged)}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 from orchestrator.models import ABSENT, FAILING, FLAKY
@@ -186,10 +188,11 @@ class Verdict:
     matrix: TestMatrix = field(repr=False)
 
     def cell(self, cell_id: str) -> CellVerdict:
-        for cell in self.cells:
-            if cell.id == cell_id:
-                return cell
-        raise KeyError(cell_id)
+        return self._by_id[cell_id]
+
+    @cached_property
+    def _by_id(self) -> Mapping[str, CellVerdict]:
+        return MappingProxyType({cell.id: cell for cell in self.cells})
 
     @property
     def order(self) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -46,6 +47,8 @@ run:
   memory: 4G
   cpus: 1.5
 """
+
+CPUS = "must be a number above 0 and at most 1024, got"
 
 MINIMAL = """\
 name: tiny
@@ -176,21 +179,21 @@ def test_directory_instead_of_file(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, VALID)
 
-    def denied(self: Path) -> bytes:  # chmod 0 would not stop root
-        raise PermissionError(errno.EACCES, "Permission denied", str(self))
+    def denied(*args: object, **kwargs: object) -> int:  # chmod 0 would not stop root
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(os, "open", denied)
     assert str(error(path)) == f"{path}: cannot read the matrix file: Permission denied"
 
 
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        ("", None, "the file is empty; expected a mapping with name, project, baseline, axes"),
+        ("", None, "the file is empty; expected a mapping with name, project, axes"),
         (
             "# nothing\n",
             None,
-            "the file is empty; expected a mapping with name, project, baseline, axes",
+            "the file is empty; expected a mapping with name, project, axes",
         ),
         (
             "\n- a\n- b\n",
@@ -232,8 +235,8 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         ),
         (
             "name: x\nrun: &r {<<: *r}\n",
-            None,
-            "invalid YAML: nested too deeply (or an alias refers to itself)",
+            2,
+            "invalid YAML: an alias refers to a node that contains it",
         ),
         (
             'name: x\nrun: "\a"\n',
@@ -291,7 +294,7 @@ MISTAKES = [
         ("  jobs:", "  parallel:"),
         "21 run.parallel",
         "unknown key 'parallel' (valid keys: jobs, timeout, network, memory, cpus, retries, "
-        "priority)",
+        "priority, max_cells)",
     ),
     (
         ("  family:", "  familly:"),
@@ -393,8 +396,8 @@ MISTAKES = [
     ),
     (("  memory: 4G", "  memory: 4 GB"), "24 run.memory", f"{MEMORY} '4 GB'"),
     (("  memory: 4G", "  memory: 0g"), "24 run.memory", f"{MEMORY} '0g'"),
-    (("  cpus: 1.5", "  cpus: 0"), "25 run.cpus", "must be a number above 0, got 0"),
-    (("  cpus: 1.5", "  cpus: .inf"), "25 run.cpus", "must be a number above 0, got .inf"),
+    (("  cpus: 1.5", "  cpus: 0"), "25 run.cpus", f"{CPUS} 0"),
+    (("  cpus: 1.5", "  cpus: .inf"), "25 run.cpus", f"{CPUS} .inf"),
     (
         ("  family: debian", "  family: debain"),
         "19 image.family",
@@ -611,7 +614,7 @@ SELECTOR_MISTAKES = [
     (
         ("index: https://pypi.example/simple/", "index: pypi.example"),
         "8 index",
-        "expected an http(s) URL such as 'https://pypi.org/simple/', got 'pypi.example'",
+        "expected an http(s) URL with a host, like 'https://pypi.org/simple/', got 'pypi.example'",
     ),
     (("retries: 0", "retries: -1"), "10 run.retries", "must be at least 0, got -1"),
     (
@@ -764,3 +767,26 @@ def test_project_needs_mistakes(tmp_path: Path, old: str, new: str, where: str, 
     text = str(error(path))
     assert text.startswith(f"{path}:{line}: {key}: "), text
     assert message in text
+
+
+# --- Where things were written -------------------------------------------------------------
+
+
+def test_lines_of_axis_values_and_entries(tmp_path: Path) -> None:
+    lines = load_matrix(write(tmp_path, VALID)).lines
+    assert lines["axes"] == 9
+    assert (lines["axes.click"], lines["axes.click[1]"], lines["axes.pyyaml[0]"]) == (11, 11, 12)
+    assert (lines["baseline.click"], lines["include[0].click"], lines["exclude[0]"]) == (8, 17, 15)
+    assert lines["constraints[1]"] == 13
+
+
+@pytest.mark.parametrize("name", ["pyhton", "pyton", "pythn", "ptyhon", "Pyhton", "pythons"])
+def test_an_axis_close_to_python_is_a_typo(tmp_path: Path, name: str) -> None:
+    text = edited(("  PyYAML:", f"  {name}:"))
+    err = error(write(tmp_path, text))
+    assert str(err).endswith(f":12: axes.{name}: unknown key {name!r} (did you mean 'python'?)")
+
+
+@pytest.mark.parametrize("name", ["cython", "jython", "pytest", "pyjson", "typing"])
+def test_real_distributions_near_python_stay_axes(name: str) -> None:
+    assert not matrix.near_python(name)

@@ -270,3 +270,13 @@ def test_a_partial_baseline_takes_each_missing_axis_lowest_value(baseline, expec
 def test_lowest_compares_versions_not_strings():
     plan = expand.plan(replace(_matrix(python=("3.9", "3.11"), click=("10.0", "9.1")), baseline={}))
     assert _baselines(plan) == ["py3.9-click9.1"]
+
+
+def test_long_cell_ids_end_in_a_stable_hash() -> None:
+    combo = {"python": "3.11", **{f"a-rather-long-distribution-{n}": "1.2.3" for n in range(5)}}
+    long_id = expand.cell_id(combo)
+    assert len(long_id) == expand.MAX_ID
+    assert long_id.startswith("py3.11-a-rather-long-distribution-01.2.3-")
+    assert long_id == expand.cell_id(dict(combo))
+    assert expand.cell_id({**combo, "a-rather-long-distribution-4": "1.2.4"}) != long_id
+    assert expand.cell_id({"python": "3.11", "click": "8.1.8"}) == "py3.11-click8.1.8"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.errors import EXIT_CONFIG, ConfigError, PackageIndexError
+from orchestrator.errors import EXIT_CONFIG, ConfigError, DamagedResultsError, PackageIndexError
 from orchestrator.models import Matrix, Plan
 from orchestrator.plan import expand, resolve
 from orchestrator.plan.index import IndexClient
@@ -188,16 +188,19 @@ def test_an_infeasible_baseline_is_an_error(tmp_path: Path, client: IndexClient)
 @pytest.mark.parametrize(
     ("click", "message"),
     [
-        ('["9.9"]', "axes.click: click 9.9 is not on the package index"),
-        ('["9.*"]', "axes.click: no release of click matches '9.*'"),
-        ("{range: '>=9', pick: latest}", "axes.click: 'latest of >=9' selects no release of click"),
+        ('["9.9"]', ":6: axes.click[0]: click 9.9 is not on the package index"),
+        ('["9.*"]', ":6: axes.click[0]: no release of click matches '9.*'"),
+        (
+            "{range: '>=9', pick: latest}",
+            ":6: axes.click: 'latest of >=9' selects no release of click",
+        ),
     ],
 )
 def test_values_the_index_cannot_satisfy(
     tmp_path: Path, client: IndexClient, click: str, message: str
 ) -> None:
     m = matrix(tmp_path, f'  python: ["3.11"]\n  click: {click}\n', '{python: "3.11"}')
-    assert config_error(m, client) == (f"{m.source}: {message} (newest: 8.2.1, 8.2.0, 8.1.8)")
+    assert config_error(m, client) == (f"{m.source}{message} (newest: 8.2.1, 8.2.0, 8.1.8)")
 
 
 # --- Offline, frozen, no index -------------------------------------------------------------
@@ -241,19 +244,20 @@ def test_load_frozen_replays_a_recorded_plan(tmp_path: Path, client: IndexClient
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "cannot read the plan: No such file or directory"),
-        ("{", "cannot read the plan: Expecting property name"),
-        ('{"schema": "something/else"}', "not an oxzep7 plan (expected schema 'oxzep7.plan/1')"),
-        ('{"schema": "oxzep7.plan/1"}', "damaged plan: missing or bad 'project'"),
+        (None, ": plan file not found"),
+        ("{", ":1: not valid JSON: Expecting property name"),
+        ('{"schema": "something/else"}', ": not an oxzep7 plan (expected schema 'oxzep7.plan/1')"),
+        ('{"schema": "oxzep7.plan/1"}', ": name: required key missing"),
     ],
 )
 def test_load_frozen_mistakes(tmp_path: Path, content: str | None, message: str) -> None:
     path = tmp_path / "plan.json"
     if content is not None:
         path.write_text(content)
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(DamagedResultsError) as caught:
         resolve.load_frozen(path)
-    assert str(caught.value).startswith(f"{path}: {message}")
+    assert caught.value.exit_code == 7
+    assert str(caught.value).startswith(f"{path}{message}")
 
 
 def test_without_an_index_exact_pins_plan_as_before(tmp_path: Path) -> None:
@@ -273,5 +277,42 @@ def test_without_an_index_a_dependency_selector_is_an_error(tmp_path: Path) -> N
     m = matrix(tmp_path, '  python: ["3.9"]\n  click: {pick: latest}\n')
     assert resolve.needs_index(m)
     assert config_error(m) == (
-        f"{m.source}: axes.click: the selector 'latest' needs the package index to choose versions"
+        f"{m.source}:6: axes.click: the selector 'latest' needs the package index to choose "
+        "versions"
     )
+
+
+# --- Lines of the planner's own errors -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("more", "message"),
+    [
+        (
+            'include:\n  - {python: "3.11", click: "9.9"}\n',
+            ":8: include[0].click: click 9.9 is not on the package index",
+        ),
+        ('constraints: ["pytest==1.0"]\n', ":7: constraints[0]: pytest 1.0 is not on the package"),
+    ],
+)
+def test_entries_the_index_cannot_satisfy_cite_their_line(
+    tmp_path: Path, client: IndexClient, more: str, message: str
+) -> None:
+    m = matrix(tmp_path, CLICK_BY_PYTHON, more=more)
+    assert config_error(m, client).startswith(f"{m.source}{message}")
+
+
+def test_an_infeasible_baseline_cites_the_baseline_line(
+    tmp_path: Path, client: IndexClient
+) -> None:
+    m = matrix(tmp_path, CLICK_BY_PYTHON, '{python: "3.9", click: "8.2.1"}')
+    assert config_error(m, client).startswith(f"{m.source}:3: baseline: the baseline cell")
+
+
+def test_a_frozen_plan_of_an_index_resolution_replays(tmp_path: Path, client: IndexClient) -> None:
+    axes = '  python: ["3.9", "3.11"]\n  click: {range: ">=8.1", pick: all}\n'
+    plan = resolve.resolve(matrix(tmp_path, axes), client)
+    assert plan.pruned and plan.resolved  # pruned cells and resolved versions read back too
+    recorded = tmp_path / "plan.json"
+    recorded.write_text(json.dumps(plan.to_dict()))
+    assert resolve.load_frozen(recorded) == plan
