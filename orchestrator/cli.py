@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     # rich handles a closed stdout itself (exit 1); one handling for all output: below.
     console.out.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
     try:
-        code = args.func(args)
+        code: int = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return code
     except Oxzep7Error as exc:

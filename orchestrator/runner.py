@@ -8,6 +8,7 @@ nox, removes this run's containers and keeps every finished result.
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import signal
@@ -32,6 +33,7 @@ from orchestrator.errors import (
     EXIT_CELLS_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    DamagedResultsError,
     DockerLostError,
     RunError,
 )
@@ -73,25 +75,31 @@ def execute(request: RunRequest) -> int:
     Raises DockerLostError when the daemon goes away, RunError when the run directory
     cannot be written (a full disk), after keeping every finished result."""
     client = engine.connect()
-    active = _resume(request, client) if request.resume else _fresh(request, client)
+    run = rundir.RunDir(request.resume.resolve()) if request.resume else None
+    if run is None:
+        run = rundir.create(request.runs_root.resolve(), request.plan)
     # Innermost first: a Docker connection error is the daemon's, not the disk's
     # (requests' exceptions are OSErrors too).
-    with _write_errors(active.run), engine.lost_daemon_check(client), _terminate_as_interrupt():
+    with (
+        _write_errors(run),
+        _only_one_process(run),
+        engine.lost_daemon_check(client),
+        _terminate_as_interrupt(),
+    ):
+        active = _resume(request, client, run) if request.resume else _fresh(request, client, run)
         return _execute(active)
 
 
-def _fresh(request: RunRequest, client: docker.DockerClient) -> _Active:
+def _fresh(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir) -> _Active:
     plan = request.plan
-    run = rundir.create(request.runs_root.resolve(), plan)
     selected = tuple(c for c in plan.cells if not request.only or c.id in request.only)
     return _Active(client, plan, run, selected, selected, request.jobs)
 
 
-def _resume(request: RunRequest, client: docker.DockerClient) -> _Active:
-    """The cells of an earlier run that did not finish: no result (interrupted, or never
-    started), or cut short by the daemon going away. The others' results are kept."""
-    assert request.resume is not None
-    run = rundir.RunDir(request.resume.resolve())
+def _resume(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir) -> _Active:
+    """The cells of an earlier run that did not finish: no result (interrupted, never
+    started, or a damaged result.json), or cut short by the daemon going away. The
+    others' results are kept."""
     plan = request.plan
     # Containers the earlier run could not remove (the daemon was gone) are found by label.
     _remove_containers(client, run.run_id)
@@ -110,8 +118,23 @@ def _resume(request: RunRequest, client: docker.DockerClient) -> _Active:
 
 
 def _finished(run: rundir.RunDir, cell_id: str) -> bool:
-    result = results.load_cell_result(run, cell_id)
+    try:
+        result = results.load_cell_result(run, cell_id)
+    except DamagedResultsError:
+        return False  # unreadable: run the cell again rather than trust it
     return result is not None and not result.message.startswith(DOCKER_LOST)
+
+
+@contextmanager
+def _only_one_process(run: rundir.RunDir) -> Iterator[None]:
+    """One oxzep7 process per run directory: a --resume of a run that is still going
+    would run its cells twice. The lock goes with the process, however it ends."""
+    with (run.path / ".running.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(f"{run.path} is in use by another oxzep7 run") from None
+        yield
 
 
 def _execute(active: _Active) -> int:
@@ -127,6 +150,7 @@ def _execute(active: _Active) -> int:
     _conclude(run, data)
     _raise_if_lost(run, data, ending)
     if ending == "interrupted":
+        console.err.print(f"interrupted: 'oxzep7 run --resume {run.path}' runs the rest")
         return EXIT_INTERRUPTED
     if ending == "noxfile" and not data.cells:
         raise RunError(f"nox could not load the sessions; see {run.path / 'nox.log'}")
@@ -152,6 +176,8 @@ def _run_cells(active: _Active) -> str:
     if ending == "lost":
         _cut_short(nox, active.run, watcher)
         return "lost"
+    if nox.returncode != 0 and not engine.alive(active.client):
+        return "lost"  # gone between two checks, e.g. while the bases were built
     return "noxfile" if nox.returncode == NOX_NOXFILE_ERROR else "done"
 
 
@@ -169,7 +195,7 @@ def _keep_nox_report(run: rundir.RunDir) -> None:
     partial.replace(run.path / "nox-report.json")
 
 
-def _cut_short(nox: subprocess.Popen, run: rundir.RunDir, watcher: _Watcher) -> None:
+def _cut_short(nox: subprocess.Popen[bytes], run: rundir.RunDir, watcher: _Watcher) -> None:
     """The daemon is gone: stop nox, and record the cells that were running as errors
     (a session that noticed first has recorded its own)."""
     in_flight = list(watcher.cells_running)
@@ -188,9 +214,10 @@ def _raise_if_lost(run: rundir.RunDir, data: results.RunResults, ending: str) ->
     if not lost and ending != "lost":
         return
     reason = lost[0].message.removeprefix(f"{DOCKER_LOST}: ") if lost else "no answer"
+    cut = f", {len(lost)} cell(s) cut short" if lost else ""
     raise DockerLostError(
-        f"{(reason.splitlines() or [''])[0][:160]}; {len(lost)} cell(s) cut short, finished cells "
-        f"are kept in {run.results_file}; once it is back: oxzep7 run --resume {run.path}"
+        f"{(reason.splitlines() or [''])[0][:160]}{cut}; finished cells are kept in "
+        f"{run.results_file}; once it is back: oxzep7 run --resume {run.path}"
     )
 
 
@@ -231,8 +258,8 @@ def _conclude(run: rundir.RunDir, data: results.RunResults) -> None:
     judgement = verdict.compute(data)
     console.out.print()
     terminal.print_terminal(console.out, data, judgement)
-    written = export.write_reports(run, data, judgement)
-    environments = export.write_environments(run, judgement)
+    written = export.write_reports(run.path, data, judgement)
+    environments = export.write_environments(run.path, judgement, run.cell)
     console.out.print(f"\nresults: {run.results_file}")
     names = ", ".join(p.name for p in written.values())
     console.out.print(f"reports: {names} (in {run.path})")
@@ -242,7 +269,7 @@ def _conclude(run: rundir.RunDir, data: results.RunResults) -> None:
 
 def _start_nox(
     run: rundir.RunDir, jobs: int, session_names: list[str], *, append: bool = False
-) -> subprocess.Popen:
+) -> subprocess.Popen[bytes]:
     noxfile = Path(str(resources.files("orchestrator").joinpath("run", "noxfile.py")))
     env = {
         **os.environ,
@@ -275,7 +302,7 @@ def _start_nox(
         )
 
 
-def _watch(nox: subprocess.Popen, watcher: _Watcher, client: docker.DockerClient) -> str:
+def _watch(nox: subprocess.Popen[bytes], watcher: _Watcher, client: docker.DockerClient) -> str:
     """Print a line as each base and each cell finishes, until nox exits ("done"), or
     until the daemon stops answering ("lost"; nox is still running then)."""
     next_check = time.monotonic() + DAEMON_CHECK_SECONDS
@@ -357,7 +384,7 @@ def _age(seconds: float) -> str:
     return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
-def _stop(nox: subprocess.Popen) -> None:
+def _stop(nox: subprocess.Popen[bytes]) -> None:
     """nox got the same SIGINT from the terminal; make sure it is gone."""
     for sig, grace in ((signal.SIGINT, 20), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
         if nox.poll() is not None:

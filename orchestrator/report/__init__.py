@@ -1,5 +1,5 @@
 """Reports on a run: the same :class:`~orchestrator.verdict.Verdict` and
-:class:`~orchestrator.run.results.RunResults` rendered for a terminal, a pull request
+:class:`~orchestrator.results.RunResults` rendered for a terminal, a pull request
 (Markdown), a browser (one self-contained HTML file), machines (JSON) and CI test
 dashboards (merged JUnit XML).
 
@@ -27,7 +27,7 @@ from orchestrator.models import (
     CellResult,
     state_word,
 )
-from orchestrator.run.results import RunResults, coerce
+from orchestrator.results import RunResults, coerce
 from orchestrator.verdict import CellVerdict, Verdict, compute, count, sorted_values
 
 Results = RunResults | Mapping[str, Any]  # what render takes: typed, or a results.json dict

@@ -11,12 +11,12 @@ The two environments side by side make the rollout (and the rollback) a diff.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from orchestrator import report
-from orchestrator.run.results import RunResults
-from orchestrator.run.rundir import RunDir, write_text
+from orchestrator.results import RunResults
+from orchestrator.storage import write_text
 from orchestrator.verdict import Verdict
 
 REPORT_FILES = {
@@ -27,26 +27,30 @@ REPORT_FILES = {
 }
 
 
-def write_reports(run: RunDir, results: RunResults, verdict: Verdict) -> dict[str, Path]:
-    """Every file report of the run, written atomically; returns format -> path."""
+def write_reports(run_path: Path, results: RunResults, verdict: Verdict) -> dict[str, Path]:
+    """Every file report of the run, written atomically into its directory; returns
+    format -> path."""
     written = {}
     for fmt, name in REPORT_FILES.items():
-        write_text(run.path / name, report.render(fmt, results, verdict))
-        written[fmt] = run.path / name
+        write_text(run_path / name, report.render(fmt, results, verdict))
+        written[fmt] = run_path / name
     return written
 
 
-def write_environments(run: RunDir, verdict: Verdict) -> Path | None:
-    """The recommended and baseline cells' pinned sets and Dockerfiles, and their diff."""
+def write_environments(
+    run_path: Path, verdict: Verdict, cell_folder: Callable[[str], Path]
+) -> Path | None:
+    """The recommended and baseline cells' pinned sets and Dockerfiles, and their diff;
+    ``cell_folder`` says where a cell's files are (the run directory's layout)."""
     if verdict.recommended is None:
         return None
-    folder = run.path / "environments"
+    folder = run_path / "environments"
     pairs = {"baseline": verdict.baseline, "recommended": verdict.recommended}
     texts: dict[str, dict[str, str]] = {}
     for role, cell_id in pairs.items():
         if cell_id is None:
             continue
-        source = run.cell(cell_id)
+        source = cell_folder(cell_id)
         texts[role] = {
             "requirements.lock": _read(source / "requirements.txt"),
             "Dockerfile": _read(source / "build.Dockerfile"),

@@ -37,7 +37,7 @@ from orchestrator.report import (
     symbol,
     tags,
 )
-from orchestrator.run.results import coerce
+from orchestrator.results import coerce
 from orchestrator.sanitize import clean
 from orchestrator.verdict import Blocker, CellVerdict, Verdict, count
 

@@ -26,7 +26,7 @@ from orchestrator.models import (
     CellResult,
 )
 from orchestrator.report import Results
-from orchestrator.run.results import coerce
+from orchestrator.results import coerce
 from orchestrator.sanitize import clean, first_line
 from orchestrator.verdict import CellVerdict, Verdict
 

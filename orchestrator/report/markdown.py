@@ -19,7 +19,7 @@ from orchestrator.report import (
     legend,
     pre_existing_tests,
 )
-from orchestrator.run.results import RunResults, coerce
+from orchestrator.results import RunResults, coerce
 from orchestrator.sanitize import clean
 from orchestrator.verdict import Blocker, Verdict, count
 

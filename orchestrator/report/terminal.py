@@ -37,7 +37,7 @@ from orchestrator.report import (
     status_word,
     symbol,
 )
-from orchestrator.run.results import RunResults, coerce
+from orchestrator.results import RunResults, coerce
 from orchestrator.sanitize import clean, first_line, fit
 from orchestrator.verdict import Blocker, CellVerdict, Verdict, count
 

@@ -151,8 +151,9 @@ def with_retries(result: CellResult, retries: list[Attempt]) -> CellResult:
     retry becomes "flaky"; the cell passes when nothing but flaky tests failed."""
     if not retries:
         return result
-    if result.junit and all(a.report for a in retries):
-        passed_later = {t for a in retries for t, o in a.report.tests.items() if o == "passed"}
+    reports = [a.report for a in retries if a.report is not None]
+    if result.junit and len(reports) == len(retries):
+        passed_later = {t for r in reports for t, o in r.tests.items() if o == "passed"}
         flaky = tuple(t for t in result.failing_tests if t in passed_later)
         still = tuple(t for t in result.failing_tests if t not in flaky)
         tests = {t: ("flaky" if t in flaky else o) for t, o in result.tests.items()}

@@ -97,7 +97,7 @@ def run_tests(client: docker.DockerClient, spec: TestRun) -> Outcome:
     with engine.lost_daemon_check(client):
         container = create(client, spec)
         try:
-            return _run(container, spec)
+            return _run(client, container, spec)
         finally:
             _remove(container)
 
@@ -138,10 +138,10 @@ def _environment(spec: TestRun) -> dict[str, str]:
     }
 
 
-def _run(container: Container, spec: TestRun) -> Outcome:
+def _run(client: docker.DockerClient, container: Container, spec: TestRun) -> Outcome:
     started = time.monotonic()
     container.start()
-    exit_code, timed_out = _wait(container, spec.options.timeout)
+    exit_code, timed_out = _wait(client, container, spec.options.timeout)
     duration = time.monotonic() - started
     oom_killed = _oom_killed(container, exit_code == SIGKILL_EXIT and not timed_out)
     log = container.logs(stdout=True, stderr=True).decode("utf-8", errors="replace")
@@ -174,7 +174,9 @@ def _oom_killed(container: Container, likely: bool) -> bool:
         time.sleep(0.2)
 
 
-def _wait(container: Container, timeout: int) -> tuple[int | None, bool]:
+def _wait(
+    client: docker.DockerClient, container: Container, timeout: int
+) -> tuple[int | None, bool]:
     """(exit code, timed out). ``wait(timeout=)`` is only an HTTP read timeout and may
     surface as ConnectionError rather than ReadTimeout, so a dropped connection before
     the deadline is waited out again while the daemon lives (and raised when it does not)."""
@@ -183,7 +185,7 @@ def _wait(container: Container, timeout: int) -> tuple[int | None, bool]:
         try:
             return container.wait(timeout=max(1, math.ceil(left)))["StatusCode"], False
         except requests.exceptions.RequestException:
-            if not engine.alive(container.client):
+            if not engine.alive(client):
                 raise
     try:
         container.kill()

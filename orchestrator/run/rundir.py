@@ -26,6 +26,7 @@ from typing import Any
 
 from orchestrator.errors import RunError
 from orchestrator.models import Plan
+from orchestrator.plan import planfile
 from orchestrator.storage import write_text as write_text  # the one atomic write
 
 DEFAULT_ROOT = Path(".oxzep7") / "runs"
@@ -70,10 +71,9 @@ class RunDir:
         return self.bases / f"py{python}.json"
 
     def load_plan(self) -> Plan:
-        try:
-            return Plan.from_dict(json.loads(self.plan_file.read_text()))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise RunError(f"cannot read the plan {self.plan_file}: {exc}") from None
+        """The run's plan.json, checked like any input (it may have been edited or
+        damaged since the run wrote it)."""
+        return planfile.load(self.plan_file)
 
 
 def new_run_id(name: str) -> str:

@@ -118,7 +118,9 @@ def describe(cell: Cell) -> str:
     return verdict.describe(cell.axes) + (" (baseline)" if cell.baseline else "")
 
 
-def _define(name: str, func: Callable, doc: str, requires: list[str] | None = None) -> None:
+def _define(
+    name: str, func: Callable[[nox.Session], None], doc: str, requires: list[str] | None = None
+) -> None:
     func.__doc__ = doc
     func.__name__ = name
     # Bases are pulled in by the cells that require them; listing them as

@@ -1,7 +1,7 @@
 """The verdict on a run: which cells are safe to move to, which one to pick, and why
 the higher ones are not safe.
 
-Input is a run's results (:class:`~orchestrator.run.results.RunResults`, or the dict
+Input is a run's results (:class:`~orchestrator.results.RunResults`, or the dict
 of a results.json, read through the same checks); output is a frozen
 :class:`~orchestrator.verdict.model.Verdict` that every report renders from.
 Everything here is a pure function of the results: no files, no Docker, no clock.
@@ -42,7 +42,7 @@ from orchestrator.models import (
     CellResult,
     state_word,
 )
-from orchestrator.run.results import NotRun, RunResults, coerce
+from orchestrator.results import NotRun, RunResults, coerce
 from orchestrator.verdict.explain import Ranking, explain, warnings
 from orchestrator.verdict.model import MISSING, CellVerdict, Regression, TestMatrix, Verdict
 from orchestrator.verdict.order import Key, axis_names, cell_key, infer_axes, priority_order

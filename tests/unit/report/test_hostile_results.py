@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from orchestrator import cli
+from orchestrator import results as results_module
 from orchestrator.errors import EXIT_CODES, EXIT_CONFIG, EXIT_DAMAGED
-from orchestrator.run import results as results_module
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "tests" / "unit" / "data" / "results-example.json"

@@ -98,3 +98,15 @@ def test_junit_error_is_a_value_error():
 def test_capitalised_directory_keeps_the_module_path():
     report = junit.parse(SUITE % b'<testcase classname="Tests.test_z.TestK" name="test_a"/>')
     assert list(report.tests) == ["Tests/test_z.py::TestK::test_a"]
+
+
+def test_a_collection_error_is_named_by_its_file_as_pytest_says_it():
+    # pytest --junitxml for a module that fails to import (seen with WebOb on 3.13):
+    # an empty classname and the dotted module as the name.
+    case = (
+        b'<testcase classname="" name="tests.test_lazyfixture">'
+        b'<error message="collection failure">ImportError</error></testcase>'
+    )
+    report = junit.parse(SUITE % case)
+    assert report.tests == {"tests/test_lazyfixture.py": "error"}
+    assert report.failing == ("tests/test_lazyfixture.py",)

@@ -13,17 +13,18 @@ from orchestrator import runner
 from orchestrator.errors import DOCKER_LOST, EXIT_DOCKER_LOST, DockerLostError, RunError
 from orchestrator.models import Cell, CellResult, Plan, Project, RunOptions
 from orchestrator.run import cellrun, container, results, rundir
+from tests.conftest import EXAMPLE
 
 CELLS = (
-    Cell(id="py3.11-a", python="3.11", deps={}, baseline=True),
-    Cell(id="py3.11-b", python="3.11", deps={}),
-    Cell(id="py3.11-c", python="3.11", deps={}),
-    Cell(id="py3.11-d", python="3.11", deps={}),
+    Cell(id="py3.11-click7.1.2", python="3.11", deps={"click": "7.1.2"}, baseline=True),
+    Cell(id="py3.11-click8.0.0", python="3.11", deps={"click": "8.0.0"}),
+    Cell(id="py3.11-click8.1.0", python="3.11", deps={"click": "8.1.0"}),
+    Cell(id="py3.11-click8.1.8", python="3.11", deps={"click": "8.1.8"}),
 )
 PLAN = Plan(
     name="demo",
     matrix_path=Path("matrix.yaml"),
-    project=Project(Path("project")),
+    project=Project(EXAMPLE),  # plan.json is checked when read back: the path must exist
     image_family="debian",
     constraints=(),
     run=RunOptions(memory="64m"),
@@ -48,14 +49,26 @@ def test_a_resume_runs_cells_without_a_result_or_cut_short_by_the_daemon(tmp_pat
     lost = DockerLostError("connection refused").message
     results.record(run, CellResult(cell=CELLS[2], status="error", duration=1.0, message=lost))
     run.cell_started(CELLS[2].id).touch()
+    run.cell(CELLS[3].id).mkdir(parents=True)
+    run.cell_result(CELLS[3].id).write_text('{"cell": ')  # damaged: run it again
     request = runner.RunRequest(plan=PLAN, runs_root=tmp_path, jobs=1, resume=run.path)
-    active = runner._resume(request, _NoContainers())
-    assert [c.id for c in active.cells] == ["py3.11-c", "py3.11-d"]
+    active = runner._resume(request, _NoContainers(), run)
+    assert [c.id for c in active.cells] == ["py3.11-click8.1.0", "py3.11-click8.1.8"]
     assert active.judged == CELLS
     # The cut-short cell's stale result and marker are gone, the others are kept.
-    assert not run.cell_result("py3.11-c").exists()
-    assert not run.cell_started("py3.11-c").exists()
-    assert results.load_cell_result(run, "py3.11-b").message == "boom"
+    assert not run.cell_result("py3.11-click8.1.0").exists()
+    assert not run.cell_started("py3.11-click8.1.0").exists()
+    assert results.load_cell_result(run, "py3.11-click8.0.0").message == "boom"
+
+
+def test_a_run_directory_in_use_cannot_be_resumed_at_the_same_time(tmp_path):
+    run = rundir.create(tmp_path, PLAN, run_id="r1")
+    with (
+        runner._only_one_process(run),
+        pytest.raises(RunError, match="in use by another"),
+        runner._only_one_process(run),
+    ):
+        pass
 
 
 def test_the_lost_daemon_has_its_own_exit_code_and_message():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -11,18 +10,19 @@ from orchestrator.models import Cell, CellResult, Plan, Project, RunOptions, Tes
 from orchestrator.run import results, rundir
 
 CELLS = (
-    Cell(id="py3.12-click8.1.8", python="3.12", deps={"click": "8.1.8"}, baseline=True),
-    Cell(id="py3.12-click8.2.0", python="3.12", deps={"click": "8.2.0"}),
+    Cell(id="py3.11-click8.1.8", python="3.11", deps={"click": "8.1.8"}, baseline=True),
+    Cell(id="py3.11-click8.2.0", python="3.11", deps={"click": "8.2.0"}),
     Cell(id="py3.13-click8.1.8", python="3.13", deps={"click": "8.1.8"}),
 )
 
 
 @pytest.fixture
-def plan():
+def plan(tmp_path):
+    (tmp_path / "project").mkdir()
     return Plan(
         name="demo",
-        matrix_path=Path("matrix.yaml"),
-        project=Project(Path("project")),
+        matrix_path=tmp_path / "matrix.yaml",
+        project=Project(tmp_path / "project"),
         image_family="debian",
         constraints=(),
         run=RunOptions(),
@@ -119,11 +119,11 @@ def test_cell_result_round_trips_through_dicts(run, plan):
         tests={"tests/test_x.py::test_a": "failed", "tests/test_x.py::test_b": "passed"},
         junit=True,
         exit_code=1,
-        image="oxzep7-cell:py3.12-click8.1.8-abc",
+        image="oxzep7-cell:py3.11-click8.1.8-abc",
         image_id="sha256:" + "0" * 64,
         packages={"click": "8.1.8"},
         message="1 failed",
-        logs={"test": "cells/py3.12-click8.1.8/test.log"},
+        logs={"test": "cells/py3.11-click8.1.8/test.log"},
     )
     assert CellResult.from_dict(result.to_dict()) == result
     assert CellResult.from_dict(json.loads(json.dumps(result.to_dict()))) == result
