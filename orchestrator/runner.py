@@ -7,6 +7,7 @@ nox, removes this run's containers and keeps every finished result.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -39,7 +40,7 @@ from orchestrator.errors import (
 )
 from orchestrator.models import PASSED, Cell, CellResult, Plan
 from orchestrator.report import export, terminal
-from orchestrator.run import results, rundir, sessions
+from orchestrator.run import noxworkers, results, rundir, sessions
 
 POLL_SECONDS = 0.5
 DAEMON_CHECK_SECONDS = 2  # how often the daemon is pinged while cells run
@@ -172,6 +173,7 @@ def _run_cells(active: _Active) -> str:
         return "interrupted"
     finally:
         _remove_containers(active.client, active.run.run_id)
+        nox.merge_reports(active.run.path / NOX_REPORT_PARTIAL)
         _keep_nox_report(active.run)
     if ending == "lost":
         _cut_short(nox, active.run, watcher)
@@ -195,7 +197,7 @@ def _keep_nox_report(run: rundir.RunDir) -> None:
     partial.replace(run.path / "nox-report.json")
 
 
-def _cut_short(nox: subprocess.Popen[bytes], run: rundir.RunDir, watcher: _Watcher) -> None:
+def _cut_short(nox: noxworkers.NoxWorkers, run: rundir.RunDir, watcher: _Watcher) -> None:
     """The daemon is gone: stop nox, and record the cells that were running as errors
     (a session that noticed first has recorded its own)."""
     in_flight = list(watcher.cells_running)
@@ -269,7 +271,9 @@ def _conclude(run: rundir.RunDir, data: results.RunResults) -> None:
 
 def _start_nox(
     run: rundir.RunDir, jobs: int, session_names: list[str], *, append: bool = False
-) -> subprocess.Popen[bytes]:
+) -> noxworkers.NoxWorkers:
+    """nox on the sessions: ``jobs`` nox processes, each running its share in turn
+    (see run/noxworkers.py: nox's own -j would start one process per session)."""
     noxfile = Path(str(resources.files("orchestrator").joinpath("run", "noxfile.py")))
     env = {
         **os.environ,
@@ -285,24 +289,21 @@ def _start_nox(
         "--noxfile",
         str(noxfile),
         "--no-color",
-        "-j",
-        str(jobs),
-        "--report",
-        str(run.path / NOX_REPORT_PARTIAL),
         "--no-stop-on-first-error",
-        "-s",
-        *session_names,
     ]
     # A resumed run adds to the log of the first. nox keeps its own descriptor.
-    with (run.path / "nox.log").open("a" if append else "w") as log:
-        log.write("$ " + " ".join(command) + "\n")
-        log.flush()
-        return subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=env, stdin=subprocess.DEVNULL
-        )
+    return noxworkers.start(
+        command,
+        session_names,
+        jobs,
+        report=run.path / NOX_REPORT_PARTIAL,
+        log=run.path / "nox.log",
+        env=env,
+        append=append,
+    )
 
 
-def _watch(nox: subprocess.Popen[bytes], watcher: _Watcher, client: docker.DockerClient) -> str:
+def _watch(nox: noxworkers.NoxWorkers, watcher: _Watcher, client: docker.DockerClient) -> str:
     """Print a line as each base and each cell finishes, until nox exits ("done"), or
     until the daemon stops answering ("lost"; nox is still running then)."""
     next_check = time.monotonic() + DAEMON_CHECK_SECONDS
@@ -315,7 +316,8 @@ def _watch(nox: subprocess.Popen[bytes], watcher: _Watcher, client: docker.Docke
             if not engine.alive(client):
                 return "lost"
             next_check = time.monotonic() + DAEMON_CHECK_SECONDS
-        time.sleep(POLL_SECONDS)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            nox.wait(timeout=POLL_SECONDS)  # returns as soon as nox is done
 
 
 class _Watcher:
@@ -384,7 +386,7 @@ def _age(seconds: float) -> str:
     return f"{minutes}m{seconds:02d}s" if minutes else f"{seconds}s"
 
 
-def _stop(nox: subprocess.Popen[bytes]) -> None:
+def _stop(nox: noxworkers.NoxWorkers) -> None:
     """nox got the same SIGINT from the terminal; make sure it is gone."""
     for sig, grace in ((signal.SIGINT, 20), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
         if nox.poll() is not None:
