@@ -7,7 +7,9 @@ from pathlib import Path
 
 import nox
 
-PROJECT = Path(os.environ.get("BENCH_PROJECT", Path(__file__).parents[2] / "examples" / "sample-app"))
+PROJECT = Path(
+    os.environ.get("BENCH_PROJECT", Path(__file__).parents[2] / "examples" / "sample-app")
+)
 PYTHON = os.environ.get("BENCH_PYTHON", "3.11")
 nox.options.default_venv_backend = "uv"
 nox.options.envdir = os.environ.get("BENCH_ENVDIR", ".nox")

@@ -47,6 +47,9 @@ BUILD_DIR = "/.oxzep7-build"
 BUILD_ONLY_ENV = {
     "UV_CACHE_DIR": f"{CACHE_MOUNT}/uv",
     "UV_LINK_MODE": "copy",  # the cache is another filesystem: hard links cannot cross
+    # uv names each package it must fetch ("Identified uncached distribution: x==1"):
+    # the build log shows what was downloaded, and what came from the cache.
+    "RUST_LOG": "uv_installer=debug",
 }
 KEEP_CONFIG = (
     "Env",
