@@ -21,6 +21,8 @@ import contextlib
 import functools
 import io
 import os
+import re
+import secrets
 import shlex
 import tarfile
 import tempfile
@@ -119,6 +121,7 @@ def _build(
     log.flush()
     container = client.containers.create(
         recipe.parent,
+        name=container_name(tag),
         command=["sh", f"{BUILD_DIR}/build.sh"],
         user="root",
         working_dir="/",
@@ -160,6 +163,12 @@ def _build(
         return str(committed["Id"])
     finally:
         _remove(container)
+
+
+def container_name(tag: str) -> str:
+    """The build container's name: what it builds (for ``docker ps``), and a random end
+    (two runs may build the same image at once)."""
+    return f"oxzep7-build-{re.sub(r'[^A-Za-z0-9_.-]', '-', tag)}-{secrets.token_hex(3)}"
 
 
 def config(parent: Mapping[str, Any], recipe: Recipe, labels: Mapping[str, str]) -> dict[str, Any]:
