@@ -33,4 +33,4 @@ for base in "$1" "$2" "$3"; do
     n=$((n + 1))
     echo "$base $click c$n"
   done
-done | xargs -P 2 -L 1 "$here/naive_loop.sh" --cell "$work"
+done | xargs -P 2 -L 1 sh "$here/naive_loop.sh" --cell "$work"

@@ -131,6 +131,7 @@ def _build(
     try:
         container.put_archive("/", _archive(recipe, context, buildargs, build_env or {}))
         container.start()
+        log.write(f"oxzep7: container started at {time.monotonic() - started:.2f} s\n")
         timer = threading.Timer(timeout, _kill, (container,))
         timer.daemon = True
         timer.start()
@@ -149,6 +150,8 @@ def _build(
             log.write(f"\nERROR: the build script exited with {status}\n")
             log.flush()
             raise images.BuildFailed(f"build step failed (exit {status})", images.tail(log_path))
+        log.write(f"oxzep7: build steps done at {time.monotonic() - started:.2f} s\n")
+        log.flush()
         repository, _, version = tag.rpartition(":")
         committed = client.api.commit(
             str(container.id),
@@ -158,7 +161,7 @@ def _build(
             conf=config(parent.get("Config") or {}, recipe, labels),
         )
         log.write(
-            f"oxzep7: committed {tag} ({committed['Id']}) in {time.monotonic() - started:.1f} s\n"
+            f"oxzep7: committed {tag} ({committed['Id']}) at {time.monotonic() - started:.2f} s\n"
         )
         return str(committed["Id"])
     finally:

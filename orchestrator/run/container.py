@@ -176,7 +176,8 @@ def _run(client: docker.DockerClient, container: Container, spec: TestRun) -> Ou
         timed_out=timed_out,
         duration=duration,
         junit_xml=read_file(container, JUNIT_PATH),
-        freeze=_decode(read_file(container, FREEZE_PATH)),
+        # A retry's package set is its image's, read already by the first attempt.
+        freeze=None if spec.rerun else _decode(read_file(container, FREEZE_PATH)),
         oom_killed=oom_killed,
     )
 
