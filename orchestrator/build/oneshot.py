@@ -53,6 +53,7 @@ BUILD_ONLY_ENV = {
     # the build log shows what was downloaded, and what came from the cache.
     "RUST_LOG": "uv_installer=debug",
 }
+_USES_UV = re.compile(r"\buv (pip|build)\b")
 KEEP_CONFIG = (
     "Env",
     "Cmd",
@@ -213,7 +214,12 @@ def script(recipe: Recipe, build_env: Mapping[str, str]) -> str:
             continue  # the files were put in place before the start
         assert isinstance(step, Run)
         lines.append(f"echo {shlex.quote(f'Step {number}/{total} : RUN {step.command}')}")
-        lines.append(f"/bin/sh -c {shlex.quote(step.command)}")
+        if _USES_UV.search(step.command):
+            # Concurrent builds would each download what the cache lacks: one at a time,
+            # every wheel is downloaded once (a warm cache makes the wait short).
+            lines.append(f"flock {CACHE_MOUNT}/.uv.lock /bin/sh -c {shlex.quote(step.command)}")
+        else:
+            lines.append(f"/bin/sh -c {shlex.quote(step.command)}")
     lines.append("echo 'oxzep7: build steps done'")
     return "\n".join(lines) + "\n"
 

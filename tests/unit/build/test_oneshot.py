@@ -67,6 +67,11 @@ def test_the_script_runs_every_run_step_of_the_cell_dockerfile_in_order(options)
     script = oneshot.script(parsed, {})
     positions = [script.index(_quoted(command)) for command in parsed.commands]
     assert positions == sorted(positions) and len(positions) == dockerfile.count("\nRUN ")
+    # Steps that run uv wait for each other: each wheel is downloaded once.
+    uv_steps = [c for c in parsed.commands if "uv pip install" in c]
+    assert uv_steps and all(
+        f"flock {oneshot.CACHE_MOUNT}/.uv.lock {_quoted(c)}" in script for c in uv_steps
+    )
     # The Dockerfile and the script name the same packages.
     for word in (
         "uv pip install -r /etc/oxzep7/requirements.txt",
