@@ -124,7 +124,7 @@ def report(matrix: Matrix, client: IndexClient, runs: int) -> None:
 
     def memoized() -> Plan:
         checker = feasibility.Feasibility(releases, targets)  # a fresh memo every run
-        return resolve.prune(plan, checker, matrix.source)
+        return resolve.prune(plan, checker.reason, matrix.source)
 
     memo, pruned_plan = timed(memoized, runs)
     naive, naive_count = timed(lambda: naive_prune(plan, releases, targets), runs)

@@ -9,18 +9,20 @@ import sys
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from orchestrator import __version__, console, environment, report, runner, verdict
+from orchestrator import __version__, bisecting, console, environment, report, runner, verdict
 from orchestrator.build import bases, engine
 from orchestrator.errors import (
     EXIT_BROKEN_PIPE,
+    EXIT_CELLS_FAILED,
     EXIT_CODES,
     EXIT_INTERRUPTED,
     ConfigError,
     Oxzep7Error,
 )
 from orchestrator.models import Plan
-from orchestrator.plan import resolve
+from orchestrator.plan import interpreters, resolve
 from orchestrator.plan.matrix import load_matrix
 from orchestrator.report import terminal
 from orchestrator.run import results
@@ -84,7 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="finish an earlier run (interrupted, or the Docker daemon went away): run "
         "only its cells that did not finish, with its plan.json, into the same directory",
     )
+    _advisories_argument(run)
+    _audit_argument(run)
+    run.add_argument(
+        "--bisect",
+        action="store_true",
+        help="when a dependency change breaks a cell, run the releases in between and name "
+        "the first bad one (see 'oxzep7 bisect')",
+    )
     run.set_defaults(func=cmd_run)
+
+    bisecting.add_command(commands, EPILOG, _positive)
 
     base = commands.add_parser(
         "bases",
@@ -115,7 +127,16 @@ def build_parser() -> argparse.ArgumentParser:
         "-f", "--format", choices=report.FORMATS, default="terminal", help="(default: terminal)"
     )
     report_cmd.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
+    report_cmd.add_argument(
+        "--advisories",
+        type=Path,
+        metavar="DIR",
+        help="check the cells' packages against this offline advisory directory (PyPA "
+        "advisory-database layout) instead of the run's advisories.json",
+    )
     report_cmd.set_defaults(func=cmd_report)
+
+    _assess_commands(commands)
 
     schema = commands.add_parser(
         "schema",
@@ -125,6 +146,163 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schema.set_defaults(func=cmd_schema)
     return parser
+
+
+def _assess_commands(commands: Any) -> None:
+    """``assess`` and ``try`` (orchestrator/assess): a project's own files, no matrix file."""
+    assess = commands.add_parser(
+        "assess",
+        help="what a project uses, what is newer, end of life, advisories; --write-matrix",
+        description="Read what the project at PATH declares and pins (pyproject.toml, "
+        "setup.cfg, Pipfile, uv.lock, poetry.lock, Pipfile.lock, requirements files, "
+        ".python-version, tox.ini, noxfile.py, CI workflows), compare every direct "
+        "dependency with the package index, the interpreter with its end of life, and "
+        "the versions in use with an advisory source. Builds nothing.",
+    )
+    assess.add_argument("path", type=Path, help="the project's directory")
+    _assess_arguments(assess)
+    assess.add_argument("--json", action="store_true", help="print the assessment as JSON")
+    assess.add_argument(
+        "--write-matrix",
+        type=Path,
+        metavar="FILE",
+        help="write a ready matrix: baseline = what is in use, the supported interpreters, "
+        "one axis per outdated dependency (oxzep7 plan|run FILE takes it as it is)",
+    )
+    assess.set_defaults(func=cmd_assess)
+
+    trial = commands.add_parser(
+        "try",
+        help="try a proposed combination against the assessed baseline (no matrix file)",
+        description="Run the project's tests on the baseline (what PATH uses today) and on "
+        "the proposed combination, plus, when the proposal changes several axes, each "
+        "cell that changes one axis less, so the verdict names the culprit. A normal run: "
+        "run directory, verdict, reports, exit code as 'run'.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    trial.add_argument("path", type=Path, help="the project's directory")
+    trial.add_argument("--python", metavar="X.Y", help="the interpreter to try")
+    trial.add_argument(
+        "--with",
+        dest="pins",
+        action="append",
+        default=[],
+        metavar="NAME==VERSION",
+        help="a dependency version to try (repeatable)",
+    )
+    trial.add_argument(
+        "--only-proposed",
+        action="store_true",
+        help="run just the baseline and the proposal (no culprit when several axes change)",
+    )
+    _assess_arguments(trial)
+    _audit_argument(trial)
+    trial.add_argument(
+        "-j", "--jobs", type=_positive, default=2, help="cells run at once (default: 2)"
+    )
+    trial.add_argument(
+        "--runs-dir",
+        type=Path,
+        default=DEFAULT_ROOT,
+        help=f"where run directories go (default: {DEFAULT_ROOT})",
+    )
+    trial.set_defaults(func=cmd_try)
+
+
+def _assess_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--family",
+        choices=interpreters.FAMILIES,
+        default="debian",
+        help="image family whose interpreters count (default: debian)",
+    )
+    _advisories_argument(parser)
+    index = parser.add_argument_group("package index")
+    index.add_argument(
+        "--index-url", metavar="URL", help="PEP 691 index (default: $PIP_INDEX_URL, PyPI)"
+    )
+    index.add_argument("--offline", action="store_true", help="use the index cache only")
+    index.add_argument("--no-index", action="store_true", help="never ask the index")
+
+
+def _advisories_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--advisories",
+        type=Path,
+        metavar="DIR",
+        help="an offline advisory directory in the PyPA advisory-database layout "
+        "(vulns/<package>/*.yaml, OSV); default: PyPI's JSON API (latest releases only)",
+    )
+
+
+def _audit_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--audit",
+        action="store_true",
+        help="check every cell's packages against PyPI's JSON API (latest releases only; "
+        "--advisories DIR checks against an offline directory instead)",
+    )
+
+
+def _advisory_source(args: argparse.Namespace) -> Any:
+    """--advisories DIR, else PyPI's JSON API next to the index (unless offline). A run
+    (which has --audit) asks no source unless told to: a warm run must not wait on
+    dozens of HTTP requests, and an offline one must not try them."""
+    from orchestrator.assess import advisories
+    from orchestrator.plan.index import choose_url
+
+    if args.advisories is None and getattr(args, "audit", True) is False:
+        return None
+
+    if args.advisories is not None and not args.advisories.is_dir():
+        raise ConfigError(f"--advisories {args.advisories}: not a directory")
+    online = not (getattr(args, "offline", False) or getattr(args, "no_index", False))
+    return advisories.source_for(args.advisories, choose_url(args.index_url), online=online)
+
+
+def _assessment(args: argparse.Namespace) -> Any:
+    from orchestrator.assess import assessment
+    from orchestrator.plan.index import IndexClient, choose_url
+
+    url = choose_url(args.index_url)
+    client = None if args.no_index else IndexClient(url, offline=args.offline)
+    source = _advisory_source(args)
+    return assessment.assess(args.path, client=client, advisories=source, family=args.family)
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    from orchestrator.assess import show, writematrix
+
+    found = _assessment(args)
+    if args.json:
+        print(show.to_json(found))
+    else:
+        show.print_assessment(console.out, found)
+    if args.write_matrix is not None:
+        setup = writematrix.write_matrix(found, args.write_matrix)
+        stream = console.err if args.json else console.out
+        stream.print(terminal.line(f"wrote {args.write_matrix} (oxzep7 plan {args.write_matrix})"))
+        for note in setup.notes:
+            stream.print(terminal.line(f"  note: {note}"))
+    return 0
+
+
+def cmd_try(args: argparse.Namespace) -> int:
+    from orchestrator.assess import trial
+
+    found = _assessment(args)
+    proposal = trial.parse_proposal(args.python, args.pins, args.family)
+    matrix, _ = trial.trial_matrix(found, proposal, only_proposed=args.only_proposed)
+    console.lines([trial.describe(matrix)])
+    plan = resolve.plan_matrix(
+        matrix, index_url=args.index_url, offline=args.offline, use_index=not args.no_index
+    )
+    console.out.print(console.plan_table(plan))
+    request = runner.RunRequest(
+        plan=plan, runs_root=args.runs_dir, jobs=args.jobs, advisories=_advisory_source(args)
+    )
+    return runner.execute(request)
 
 
 def _plan_arguments(parser: argparse.ArgumentParser, *, frozen: bool = False) -> None:
@@ -144,7 +322,7 @@ def _plan_arguments(parser: argparse.ArgumentParser, *, frozen: bool = False) ->
     index.add_argument(
         "--no-index",
         action="store_true",
-        help="never ask the index: exact pins only, nothing pruned",
+        help="never ask the index: exact pins only; only requires-python prunes",
     )
     if frozen:
         index.add_argument(
@@ -198,7 +376,7 @@ def _baseline_line(plan: Plan) -> str:
     if not plan.baseline_defaults:
         return f"baseline: {cell.id}"
     chosen = ", ".join(f"{axis} {cell.axes[axis]}" for axis in plan.baseline_defaults)
-    return f"baseline: {cell.id} ({chosen}: the lowest of each axis; set 'baseline:' to choose)"
+    return f"baseline: {cell.id} ({chosen}: the lowest that works; set 'baseline:' to choose)"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -215,8 +393,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         jobs=args.jobs or plan.run.jobs,
         only=tuple(args.cell),
         resume=args.resume,
+        advisories=_advisory_source(args),
     )
-    return runner.execute(request)
+    code = runner.execute(request)
+    if args.bisect and code == EXIT_CELLS_FAILED:
+        run_dir = args.resume or (args.runs_dir / "latest")
+        bisecting.say(bisecting.bisect_all(run_dir, index_url=args.index_url))
+    return code
 
 
 def _resumed_plan(args: argparse.Namespace) -> Plan:
@@ -250,8 +433,17 @@ def cmd_bases(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from orchestrator.assess import advisories, exposure
+
     run = results.load(args.run_dir)
-    judgement = verdict.compute(run)
+    known = exposure.load(args.run_dir)
+    if args.advisories is not None:
+        if not args.advisories.is_dir():
+            raise ConfigError(f"--advisories {args.advisories}: not a directory")
+        allow = known.allow if known is not None else True
+        database = advisories.OfflineDatabase(args.advisories)
+        known = exposure.check_run(run, database, allow=allow)
+    judgement = verdict.compute(run, exposure=known)
     if args.format == "terminal" and args.output is None:
         terminal.print_terminal(console.out, run, judgement)
         return 0

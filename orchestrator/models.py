@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
+from orchestrator.failure import Failure as Failure
+from orchestrator.failure import failures_of
 from orchestrator.jsonread import Reader
 
 # --------------------------------------------------------------------------- vocabulary
@@ -103,6 +105,8 @@ class RunOptions:
     retries: int = 1  # a failing cell's tests run again this many times, to spot flaky tests
     priority: tuple[str, ...] = ()  # axes by significance for "highest"; () = python first
     max_cells: int = 256  # the most cells a matrix may expand to (GitHub's matrix limit)
+    allow_vulnerable: bool = True  # false: a cell with a known advisory is not safe
+    require_supported: bool = False  # cells on a Python past end-of-life are never picked
 
 
 @dataclass(frozen=True)
@@ -294,6 +298,11 @@ class CellResult:
     # The first attempt failed and a retry passed: the pass is flaky. With per-test
     # data, ``flaky_tests`` says which tests; without, the cell as a whole.
     passed_on_retry: bool = False
+    # Why each failing test failed (from its JUnit failure/error element); older
+    # results have none. ``log_failure``: the last exception line of the test log of a
+    # suite that failed without a JUnit report.
+    failures: Mapping[str, Failure] = field(default_factory=dict)
+    log_failure: Failure | None = None
 
     @property
     def outcomes(self) -> dict[str, Outcome]:
@@ -322,6 +331,8 @@ class CellResult:
             "message": self.message,
             "logs": dict(self.logs),
             "passed_on_retry": self.passed_on_retry,
+            "failures": {test: f.to_dict() for test, f in self.failures.items()},
+            "log_failure": self.log_failure.to_dict() if self.log_failure else None,
             "cell": self.cell.to_dict(),
         }
 
@@ -348,6 +359,12 @@ class CellResult:
             message=fields.text("message", ""),
             logs=fields.text_map("logs"),
             passed_on_retry=_passed_on_retry(fields, status),
+            failures=failures_of(fields),
+            log_failure=(
+                Failure.read(fields.child("log_failure"))
+                if fields.data.get("log_failure") is not None
+                else None
+            ),
         )
 
 

@@ -15,7 +15,7 @@ import os
 import stat
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -45,6 +45,67 @@ class NotRun:
     axes: Mapping[str, str] = field(default_factory=dict)
 
 
+BISECT_FILE = "bisect.json"  # in the run directory: what ``oxzep7 bisect`` found
+BISECT_SCHEMA = "oxzep7.bisect/1"
+
+
+@dataclass(frozen=True)
+class FirstBad:
+    """The first release of a culprit axis in which one failure cluster of a cell
+    appears, found by running the releases in between (``oxzep7 bisect``)."""
+
+    cell: str  # the failing cell that was bisected
+    axis: str
+    good: str  # the last release without the cluster (the good end, if none was)
+    bad: str  # the first release with it; "" when no release tried shows it
+    uploaded: str  # the first bad release's upload date (YYYY-MM-DD), "" if unknown
+    signature: str  # the cluster
+    tests: tuple[str, ...]  # its tests in the cell
+    tried: tuple[str, ...]  # releases run, in the order they ran
+    run_dir: str = ""  # where their results are
+
+    @property
+    def text(self) -> str:
+        """``click 8.1.0 (uploaded 2022-03-28) is the first release with <signature>``."""
+        if not self.bad:
+            return f"{self.axis}: no release tried shows {self.signature}"
+        date = f" (uploaded {self.uploaded})" if self.uploaded else ""
+        return (
+            f"{self.axis} {self.bad}{date} is the first release with {self.signature} "
+            f"({len(self.tests)} test{'s' if len(self.tests) != 1 else ''}; last good: {self.good})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cell": self.cell,
+            "axis": self.axis,
+            "good": self.good,
+            "bad": self.bad,
+            "uploaded": self.uploaded,
+            "signature": self.signature,
+            "tests": list(self.tests),
+            "tried": list(self.tried),
+            "run_dir": self.run_dir,
+            "text": self.text,
+        }
+
+    @classmethod
+    def read(cls, fields: Reader) -> FirstBad:
+        names = ("cell", "axis", "good", "bad", "uploaded", "signature")
+        cell, axis, good, bad, uploaded, signature = (fields.text(n, "") for n in names)
+        return cls(
+            cell,
+            axis,
+            good,
+            bad,
+            uploaded,
+            signature,
+            fields.texts("tests"),
+            fields.texts("tried"),
+            fields.text("run_dir", ""),
+        )
+
+
 @dataclass(frozen=True)
 class RunResults:
     """A run's results.json, read into types: every cell's result, the cells not run,
@@ -58,6 +119,8 @@ class RunResults:
     priority: tuple[str, ...] = ()  # axes by significance; () = python first
     cells: tuple[CellResult, ...] = ()  # plan order; pruned cells as "infeasible"
     not_run: tuple[NotRun, ...] = ()
+    require_supported: bool = False  # run.require_supported: past end-of-life is not picked
+    first_bad: tuple[FirstBad, ...] = ()  # from bisect.json beside results.json
 
     @property
     def complete(self) -> bool:
@@ -107,6 +170,7 @@ class RunResults:
             "priority": list(self.priority),
             "cells": [result.to_dict() for result in self.cells],
             "not_run": [entry.id for entry in self.not_run],
+            "require_supported": self.require_supported,
         }
 
     @classmethod
@@ -125,6 +189,7 @@ class RunResults:
             priority=top.texts("priority"),
             cells=_cells(top),
             not_run=_not_run(top),
+            require_supported=top.flag("require_supported"),
         )
 
 
@@ -192,8 +257,28 @@ def load(path: Path) -> RunResults:
     if not isinstance(data, dict) or data.get("schema") != RESULTS_SCHEMA:
         raise DamagedResultsError(f"{file} is not an oxzep7 results file ({RESULTS_SCHEMA})")
     try:
-        return RunResults.from_dict(data)
+        found = RunResults.from_dict(data)
     except ShapeError as exc:
+        raise DamagedResultsError(f"{file}: {exc}") from None
+    first_bad = load_first_bad(file.parent / BISECT_FILE)
+    return replace(found, first_bad=first_bad) if first_bad else found
+
+
+def load_first_bad(file: Path) -> tuple[FirstBad, ...]:
+    """What ``oxzep7 bisect`` recorded in a run directory (none: no file)."""
+    if not file.is_file():
+        return ()
+    text = _read_text(file, file)
+    try:
+        data = json.loads(text)
+        top = Reader(data)
+        if top.data.get("schema") != BISECT_SCHEMA:
+            raise ShapeError("schema", f"expected {BISECT_SCHEMA}")
+        return tuple(
+            FirstBad.read(Reader(item, f"first_bad[{i}]"))
+            for i, item in enumerate(_items(top, "first_bad"))
+        )
+    except (ValueError, RecursionError) as exc:  # ShapeError is a ValueError
         raise DamagedResultsError(f"{file}: {exc}") from None
 
 

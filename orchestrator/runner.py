@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +28,7 @@ import docker.errors
 import requests.exceptions
 
 from orchestrator import LABEL_PREFIX, console, verdict
+from orchestrator.assess import advisories, exposure
 from orchestrator.build import engine
 from orchestrator.errors import (
     DOCKER_LOST,
@@ -56,6 +57,9 @@ class RunRequest:
     jobs: int
     only: tuple[str, ...] = ()
     resume: Path | None = None  # an earlier run directory: run what did not finish there
+    # Where known vulnerabilities of the cells' packages come from (None: not checked).
+    advisories: advisories.Source | None = None
+    report: bool = True  # print the verdict and write the reports at the end (bisect: no)
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class _Active:
     judged: tuple[Cell, ...]  # whose statuses decide the exit code
     jobs: int
     resumed: bool = False
+    advisories: advisories.Source | None = None
+    report: bool = True
 
 
 def execute(request: RunRequest) -> int:
@@ -88,13 +94,13 @@ def execute(request: RunRequest) -> int:
         _terminate_as_interrupt(),
     ):
         active = _resume(request, client, run) if request.resume else _fresh(request, client, run)
-        return _execute(active)
+        return _execute(replace(active, advisories=request.advisories))
 
 
 def _fresh(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir) -> _Active:
     plan = request.plan
     selected = tuple(c for c in plan.cells if not request.only or c.id in request.only)
-    return _Active(client, plan, run, selected, selected, request.jobs)
+    return _Active(client, plan, run, selected, selected, request.jobs, report=request.report)
 
 
 def _resume(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir) -> _Active:
@@ -115,7 +121,9 @@ def _resume(request: RunRequest, client: docker.DockerClient, run: rundir.RunDir
     for python in {cell.python for cell in todo}:
         run.base_started(python).unlink(missing_ok=True)
         run.base_done(python).unlink(missing_ok=True)
-    return _Active(client, plan, run, todo, plan.cells, request.jobs, resumed=True)
+    return _Active(
+        client, plan, run, todo, plan.cells, request.jobs, resumed=True, report=request.report
+    )
 
 
 def _finished(run: rundir.RunDir, cell_id: str) -> bool:
@@ -148,7 +156,8 @@ def _execute(active: _Active) -> int:
     ending = _run_cells(active) if active.cells else "done"
     results.collate(run)
     data = results.load(run.path)  # read back as `oxzep7 report` reads it
-    _conclude(run, data)
+    if active.report:
+        _conclude(run, data, active)
     _raise_if_lost(run, data, ending)
     if ending == "interrupted":
         console.err.print(f"interrupted: 'oxzep7 run --resume {run.path}' runs the rest")
@@ -255,9 +264,13 @@ def _write_errors(run: rundir.RunDir) -> Iterator[None]:
         ) from None
 
 
-def _conclude(run: rundir.RunDir, data: results.RunResults) -> None:
+def _conclude(run: rundir.RunDir, data: results.RunResults, active: _Active) -> None:
     """The verdict on the terminal; every report and the environments on disk."""
-    judgement = verdict.compute(data)
+    known = None
+    if active.advisories is not None:  # the cells' packages against the advisory source
+        known = exposure.check_run(data, active.advisories, allow=active.plan.run.allow_vulnerable)
+        exposure.save(run.path, known)
+    judgement = verdict.compute(data, exposure=known)
     console.out.print()
     terminal.print_terminal(console.out, data, judgement)
     written = export.write_reports(run.path, data, judgement)
@@ -403,10 +416,12 @@ def _stop(nox: noxworkers.NoxWorkers) -> None:
 def _remove_containers(client: docker.DockerClient, run_id: str) -> None:
     """Containers left by an interrupted session (labelled with this run's id)."""
     try:
+        # sparse: no inspect per container, which fails for one removed meanwhile
         leftovers = client.containers.list(
-            all=True, filters={"label": f"{LABEL_PREFIX}.run={run_id}"}
+            all=True, sparse=True, filters={"label": f"{LABEL_PREFIX}.run={run_id}"}
         )
         for container in leftovers:
-            container.remove(v=True, force=True)
+            with contextlib.suppress(docker.errors.NotFound):  # gone by itself
+                container.remove(v=True, force=True)
     except (docker.errors.DockerException, requests.exceptions.RequestException):
         pass  # the daemon is gone: a resume removes them (they carry the run's label)

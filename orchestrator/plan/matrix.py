@@ -53,7 +53,18 @@ PROJECT_KEYS = (
     "system_packages",
 )
 IMAGE_KEYS = ("family",)
-RUN_KEYS = ("jobs", "timeout", "network", "memory", "cpus", "retries", "priority", "max_cells")
+RUN_KEYS = (
+    "jobs",
+    "timeout",
+    "network",
+    "memory",
+    "cpus",
+    "retries",
+    "priority",
+    "max_cells",
+    "allow_vulnerable",
+    "require_supported",
+)
 # What an axis holds: a value as written, or a selector that ``resolve`` expands.
 AxisValue = str | Selector
 
@@ -168,6 +179,8 @@ _RUN_OPTIONS: dict[str, Callable[[Field], Any]] = {
     "cpus": lambda field: fields.number(field, maximum=1024),
     "retries": lambda field: fields.count(field, minimum=0, maximum=10),
     "max_cells": lambda field: fields.count(field, maximum=MAX_CELLS),
+    "allow_vulnerable": fields.boolean,
+    "require_supported": fields.boolean,
 }
 
 

@@ -35,6 +35,7 @@ class File:
     tags: frozenset[Tag] | None
     requires_python: str | None = None
     yanked: bool = False
+    upload_time: str | None = None  # PEP 700 (API 1.1) ISO 8601, e.g. 2026-11-06T17:37:01Z
 
     @property
     def is_sdist(self) -> bool:
@@ -59,6 +60,12 @@ class Release:
         yanked release (which a pin still installs), all of them."""
         kept = tuple(file for file in self.files if not file.yanked)
         return kept or self.files
+
+    @property
+    def uploaded(self) -> str:
+        """The day its first file was uploaded (``2022-03-28``), "" when unknown."""
+        days = sorted(f.upload_time[:10] for f in self.files if f.upload_time)
+        return days[0] if days else ""
 
 
 @dataclass(frozen=True)
@@ -119,4 +126,12 @@ def _file(entry: Any) -> tuple[Version, File] | None:
         tags=tags,
         requires_python=requires if isinstance(requires, str) and requires.strip() else None,
         yanked=bool(entry.get("yanked", False)),  # true or a reason string (PEP 691)
+        upload_time=_upload_time(entry.get("upload-time")),
     )
+
+
+def _upload_time(value: object) -> str | None:
+    """PEP 700's ``upload-time`` (for how old a release is), when it looks like one."""
+    if isinstance(value, str) and 10 <= len(value) <= 40 and value[:4].isdigit():
+        return value
+    return None

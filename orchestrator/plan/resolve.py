@@ -15,7 +15,7 @@ are resolved.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NoReturn
@@ -24,8 +24,16 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from orchestrator.errors import ConfigError
-from orchestrator.models import Matrix, Plan, Pruned
-from orchestrator.plan import expand, feasibility, interpreters, planfile, selectors, versions
+from orchestrator.models import Cell, Matrix, Plan, Pruned
+from orchestrator.plan import (
+    expand,
+    feasibility,
+    interpreters,
+    planfile,
+    selectors,
+    testdeps,
+    versions,
+)
 from orchestrator.plan.index import IndexClient, Project, Release, choose_url
 from orchestrator.plan.matrix import line_of, located_error
 from orchestrator.plan.selectors import Selector
@@ -99,7 +107,13 @@ def resolve_matrix(
         {python: feasibility.target(matrix.image_family, python) for python in plan.pythons},
         feasibility.pins(matrix.constraints),
     )
-    pruned = prune(plan, checker, matrix.source, line_of(matrix.lines, "baseline"))
+    accepts = project_python(matrix)
+    pruned = prune(
+        plan,
+        lambda cell: "; ".join(filter(None, (accepts(cell), checker.reason(cell)))) or None,
+        matrix.source,
+        line_of(matrix.lines, "baseline"),
+    )
     return Resolved(replace(pruned, resolved=concrete.resolved), concrete.choices)
 
 
@@ -127,35 +141,69 @@ def distributions(matrix: Matrix) -> list[str]:
     return list(dict.fromkeys([*matrix.dependency_axes, *pinned]))
 
 
-def prune(
-    plan: Plan, checker: feasibility.Feasibility, source: Path, line: int | None = None
-) -> Plan:
-    """``plan`` with the cells ``checker`` rejects moved to ``pruned``.
+def project_python(matrix: Matrix) -> Callable[[Cell], str | None]:
+    """Why a cell's interpreter is one the project itself refuses (its requires-python),
+    or None. Such a cell would only fail to install, so it is pruned like the others;
+    this needs no index."""
+    spec = testdeps.requires_python(matrix.project.path)
 
-    The baseline is what production runs today: if it cannot work the matrix is wrong,
-    so that is a ConfigError rather than a quietly pruned cell.
+    def reason(cell: Cell) -> str | None:
+        if spec is None or testdeps.accepts(spec, cell.python):
+            return None
+        return f"the project requires Python {spec}"
+
+    return reason
+
+
+def prune(
+    plan: Plan, reason: Callable[[Cell], str | None], source: Path, line: int | None = None
+) -> Plan:
+    """``plan`` with the cells ``reason`` rejects moved to ``pruned``.
+
+    The baseline is what production runs today: if one the matrix names cannot work the
+    matrix is wrong, so that is a ConfigError rather than a quietly pruned cell. A
+    baseline the planner completed (``baseline_defaults``) moves instead to the lowest
+    cell that works and agrees with what the matrix did name.
     """
     kept, pruned = [], []
     for cell in plan.cells:
-        reason = checker.reason(cell)
-        if reason is None:
+        problem = reason(cell)
+        if problem is None:
             kept.append(cell)
-        elif cell.baseline:
-            chosen = (
-                f" (the lowest {', '.join(plan.baseline_defaults)} were chosen for it; "
-                "name a baseline that works under 'baseline:')"
-                if plan.baseline_defaults
-                else ""
-            )
+        elif cell.baseline and not plan.baseline_defaults:
             raise ConfigError(
-                f"the baseline cell {cell.id} cannot work: {reason}{chosen}",
+                f"the baseline cell {cell.id} cannot work: {problem}",
                 path=source,
                 line=line,
                 key="baseline",
             )
         else:
-            pruned.append(Pruned(cell, reason))
+            pruned.append(Pruned(replace(cell, baseline=False), problem))
+    if pruned and any(p.cell.id == (plan.baseline.id if plan.baseline else "") for p in pruned):
+        kept = _move_baseline(plan, kept, pruned, source, line)
     return replace(plan, cells=tuple(kept), pruned=tuple(pruned))
+
+
+def _move_baseline(
+    plan: Plan, kept: list[Cell], pruned: list[Pruned], source: Path, line: int | None
+) -> list[Cell]:
+    """``kept`` with the lowest cell that can stand in for the completed baseline marked."""
+    old = plan.baseline
+    assert old is not None
+    named = {axis: value for axis, value in old.axes.items() if axis not in plan.baseline_defaults}
+    fits = [c for c in kept if all(c.axes.get(a) == v for a, v in named.items())]
+    if not fits:
+        problem = next(p.reason for p in pruned if p.cell.id == old.id)
+        raise ConfigError(
+            f"the baseline cell {old.id} cannot work: {problem}, and no cell that works "
+            "agrees with the baseline as written; name one under 'baseline:'",
+            path=source,
+            line=line,
+            key="baseline",
+        )
+    axes = list(old.axes)
+    lowest = min(fits, key=lambda c: [versions.sort_key(c.axes.get(a, "0")) for a in axes])
+    return [replace(c, baseline=c.id == lowest.id) for c in kept]
 
 
 def load_frozen(path: str | Path) -> Plan:
@@ -177,11 +225,13 @@ def _without_index(matrix: Matrix) -> Resolved:
                     axis_key(matrix, name, index),
                     f"the selector '{value}' needs the package index to choose versions",
                 )
+    line = line_of(matrix.lines, "baseline")
     if not any(isinstance(value, Selector) for value in matrix.axes[PYTHON]):
-        return Resolved(expand.plan(matrix))
+        return Resolved(prune(expand.plan(matrix), project_python(matrix), matrix.source, line))
     choices = _python_choices(matrix)
     pythons = tuple(dict.fromkeys(v for choice in choices for v in choice.versions))
     plan = expand.plan(replace(matrix, axes={**matrix.axes, PYTHON: pythons}))
+    plan = prune(plan, project_python(matrix), matrix.source, line)
     return Resolved(replace(plan, resolved={PYTHON: pythons}), tuple(choices))
 
 

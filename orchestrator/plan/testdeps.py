@@ -1,4 +1,5 @@
-"""What a project needs for its tests besides itself: the matrix's ``deps``, PEP 735
+"""What a project declares for its tests: the interpreters it accepts
+(``requires-python``), and what its tests need besides itself: the matrix's ``deps``, PEP 735
 dependency groups from its pyproject.toml, and requirements files, flattened into one
 list of PEP 508 requirements.
 
@@ -10,11 +11,13 @@ cell build calls it again to write the dependency layer, so both see the same li
 
 from __future__ import annotations
 
+import configparser
 import re
 import sys
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from orchestrator.models import Project
 
@@ -157,6 +160,45 @@ def _requirement(text: str, where: str) -> str:
     if requirement.url:
         raise ProjectFileError(f"{where}: {text!r} is a URL requirement; name a version instead")
     return str(requirement)
+
+
+def requires_python(root: Path) -> SpecifierSet | None:
+    """The interpreters the project accepts, from pyproject.toml's ``requires-python``
+    or setup.cfg's ``python_requires`` (static metadata only); None when it says none
+    or says it in a way that cannot be read without running its build."""
+    for name, find in (("pyproject.toml", _pyproject_requires), ("setup.cfg", _setup_cfg_requires)):
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            text = find(_read(path))
+        except (ProjectFileError, ValueError, configparser.Error):
+            continue
+        if text:
+            try:
+                return SpecifierSet(text)
+            except InvalidSpecifier:
+                return None
+    return None
+
+
+def accepts(spec: SpecifierSet, python: str) -> bool:
+    """Whether some release of ``python`` (a minor version, "3.9") satisfies ``spec``:
+    ">=3.9.2" accepts 3.9, "<3.13" does not accept 3.13."""
+    return any(spec.contains(f"{python}.{micro}") for micro in (0, 99))
+
+
+def _pyproject_requires(text: str) -> str | None:
+    project = tomllib.loads(text).get("project")
+    value = project.get("requires-python") if isinstance(project, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _setup_cfg_requires(text: str) -> str | None:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(text)
+    value = parser.get("options", "python_requires", fallback=None)
+    return value.strip() if value else None
 
 
 def _read(path: Path) -> str:

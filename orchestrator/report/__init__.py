@@ -52,6 +52,7 @@ SYMBOLS = {
     NOT_RUN: "○",
 }
 RECOMMENDED = "★"
+PAST_EOL = "past EOL"  # the tag of a cell whose Python gets no more security fixes
 
 # The verdict classes of a cell (see ``kind``): they decide its colour in every format.
 KINDS = ("recommended", "safe", "regressed", "unsafe", "broken", "infeasible", "not-run")
@@ -216,6 +217,8 @@ def tags(cell: CellVerdict, verdict: Verdict) -> list[str]:
         found.append(f"{len(cell.pre_existing)} pre-existing")
     if cell.flaky:
         found.append(f"{len(cell.flaky)} flaky")
+    if cell.unsupported:
+        found.append(PAST_EOL)
     return found
 
 

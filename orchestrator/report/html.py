@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from orchestrator.models import ABSENT, ERROR, FAILED, FLAKY, PASSED, SKIPPED, CellResult
 from orchestrator.report import (
+    PAST_EOL,
     Grid,
     Results,
     flaky_tests,
@@ -34,12 +35,14 @@ from orchestrator.report import (
     legend,
     pre_existing_tests,
     short_counts,
+    summary,
     symbol,
     tags,
 )
 from orchestrator.results import coerce
 from orchestrator.sanitize import clean
 from orchestrator.verdict import Blocker, CellVerdict, Verdict, count
+from orchestrator.verdict.clusters import UNKNOWN
 
 TEMPLATE = "report.html.j2"
 # Terminal colour codes in log tails: shown as boxes in a browser, so dropped.
@@ -93,6 +96,9 @@ def context(results: Results, verdict: Verdict) -> dict[str, Any]:
         "unplaced": [_cell(verdict.cell(i), verdict, raw.get(i)) for i in unplaced],
         "legend": legend(),
         "blockers": [_blocker(b, verdict) for b in verdict.blockers],
+        "causes": _causes(verdict),
+        "first_bad": summary.first_bad_lines(verdict),
+        "unsupported": summary.unsupported_line(verdict),
         "table": _test_table(verdict),
         "flaky": flaky_tests(verdict),
         "pre_existing": pre_existing_tests(verdict),
@@ -131,16 +137,38 @@ def _cell(cell: CellVerdict, verdict: Verdict, raw: CellResult | None) -> dict[s
 
 def _blocker(blocker: Blocker, verdict: Verdict) -> dict[str, Any]:
     cell = verdict.cell(blocker.cell)
+    signatures = {test: cell.signature_of(test) for test in cell.failing}
     return {
         "id": cell.id,
-        "label": cell.label,
+        "label": cell.label + (f" · {PAST_EOL}" if cell.unsupported else ""),
         "kind": kind(cell, verdict),
         "symbol": symbol(cell.status),
-        "what": count(len(cell.regressions), "regression") if cell.regressions else blocker.problem,
+        "what": summary.what(blocker, cell),
         "regressions": cell.regressions,
         "failing": cell.failing if not cell.regressions and cell.status != PASSED else (),
+        "signatures": {t: s for t, s in signatures.items() if s != UNKNOWN},
+        "collapsed": len(cell.regressions or cell.failing) > summary.FEW,
+        "groups": [
+            {"heading": g.heading, "tests": g.tests, "where": g.where}
+            for g in summary.groups(blocker, cell)
+        ],
         "explanation": blocker.explanation,
     }
+
+
+def _causes(verdict: Verdict) -> list[dict[str, Any]]:
+    if not summary.informative(verdict):
+        return []
+    return [
+        {
+            "signature": cause.signature,
+            "line": summary.cause_line(cause, verdict, cells=6),
+            "tests": cause.tests,
+            "cells": cause.cells,
+            "in_baseline": cause.in_baseline,
+        }
+        for cause in verdict.causes
+    ]
 
 
 def _test_table(verdict: Verdict) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from orchestrator.report import Results
 from orchestrator.results import coerce
 from orchestrator.sanitize import clean, first_line
 from orchestrator.verdict import CellVerdict, Verdict
+from orchestrator.verdict.clusters import UNKNOWN
 
 CELL_CLASSNAME = "oxzep7.cell"
 # Characters XML 1.0 cannot hold at all (log tails carry ANSI escapes, NULs, ...).
@@ -53,7 +54,8 @@ def suite(cell: CellVerdict, raw: CellResult | None, verdict: Verdict) -> ET.Ele
     testcase when the tests alone do not tell its status."""
     element = ET.Element("testsuite", name=_xml(cell.id))
     properties = ET.SubElement(element, "properties")
-    for name, value in _properties(cell, raw):
+    first_bad = [(f"first_bad.{f.axis}", f.text) for f in verdict.first_bad if f.cell == cell.id]
+    for name, value in [*_properties(cell, raw), *first_bad]:
         ET.SubElement(properties, "property", name=_xml(name), value=_xml(value))
     tests = raw.outcomes if raw and cell.per_test else {}
     for test, outcome in tests.items():
@@ -71,7 +73,11 @@ def testcase(test: str, outcome: str, cell: CellVerdict, verdict: Verdict) -> ET
     case = ET.Element("testcase", classname=_xml(classname), name=_xml(name))
     if outcome in FAILING:
         tag = "failure" if outcome == FAILED else "error"
-        ET.SubElement(case, tag, message=_xml(_failure_message(test, cell, verdict)))
+        element = ET.SubElement(case, tag, message=_xml(_failure_message(test, cell, verdict)))
+        signature = cell.signature_of(test)
+        if signature and signature != UNKNOWN:
+            element.set("type", _xml(signature.partition(":")[0]))
+            element.text = _xml(signature)
     elif outcome == SKIPPED:
         ET.SubElement(case, "skipped")
     elif outcome == FLAKY:
@@ -132,6 +138,9 @@ def _properties(cell: CellVerdict, raw: CellResult | None) -> list[tuple[str, st
     ]
     if cell.reason:
         found.append(("reason", cell.reason))
+    if cell.end_of_life:
+        found.append(("python.end_of_life", cell.end_of_life))
+        found.append(("python.supported", str(not cell.unsupported).lower()))
     if raw and raw.image:
         found.append(("image", raw.image))
     return found

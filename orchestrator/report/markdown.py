@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import re
 
-from orchestrator.models import PASSED, CellResult
+from orchestrator.models import CellResult
 from orchestrator.report import (
+    PAST_EOL,
     Results,
     flaky_tests,
     grid_text,
     layout,
     legend,
     pre_existing_tests,
+    summary,
 )
 from orchestrator.results import RunResults, coerce
 from orchestrator.sanitize import clean
@@ -26,18 +28,61 @@ from orchestrator.verdict import Blocker, Verdict, count
 _SPECIAL = re.compile(r"([\\`*_\[\]<|~])")
 
 
+LIMIT = 60_000  # characters; GitHub refuses comments over 65,536
+BLOCKERS = 25  # unsafe cells described (the rest are named in report.html)
+LISTED = 20  # tests listed per cause, flaky and pre-existing tests listed
+
+
 def render(results: Results, verdict: Verdict) -> str:
-    """The whole report as Markdown text."""
+    """The whole report as Markdown text, under LIMIT characters however large the run:
+    fewer unsafe cells are described in full until it fits."""
+    run = coerce(results)
+    blockers, listed = BLOCKERS, LISTED
+    while True:
+        found = _render(run, verdict, blockers, listed)
+        if len(found) < LIMIT or (blockers == 0 and listed == 0):
+            return found
+        blockers, listed = blockers // 2, listed // 2
+
+
+def _render(run: RunResults, verdict: Verdict, blockers: int, listed: int) -> str:
+    eol = summary.unsupported_line(verdict)
     parts = [
         f"## oxzep7: {text(verdict.name)}",
         _summary(verdict),
         *(f"> **Warning:** {text(w)}" for w in verdict.warnings),
-        _verdict(verdict),
-        _grids(coerce(results), verdict),
-        _flaky(verdict),
-        _pre_existing(verdict),
+        f"> {text(eol)}" if eol else "",
+        *_verdict(verdict, blockers, _causes(verdict, listed)),
+        _first_bad(verdict),
+        _grids(run, verdict),
+        _flaky(verdict, listed),
+        _pre_existing(verdict, listed),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _more(n: int, noun: str = "more") -> str:
+    return f" (+{n} {noun}: see report.html)" if n > 0 else ""
+
+
+def _causes(verdict: Verdict, listed: int) -> str:
+    if not summary.informative(verdict):
+        return ""
+    lines = ["### Failure causes", ""]
+    for cause in verdict.causes:
+        lines.append(f"- {code(cause.signature)}  \n  {text(summary.cause_line(cause, verdict))}")
+        if cause.tests and listed:
+            shown = ", ".join(code(t) for t in cause.tests[:listed])
+            more = _more(len(cause.tests) - listed)
+            lines.append(f"  <details><summary>tests</summary>\n\n  {shown}{more}\n  </details>")
+    return "\n".join(lines)
+
+
+def _first_bad(verdict: Verdict) -> str:
+    found = summary.first_bad_lines(verdict)
+    if not found:
+        return ""
+    return "\n".join(["### First bad releases", "", *(f"- {text(f)}" for f in found)])
 
 
 def code(value: str) -> str:
@@ -65,29 +110,37 @@ def _summary(verdict: Verdict) -> str:
     )
 
 
-def _verdict(verdict: Verdict) -> str:
+def _verdict(verdict: Verdict, shown: int, causes: str) -> tuple[str, str, str]:
+    """The headline, the failure causes, and why each higher cell is not safe."""
     if verdict.recommended is None:
-        lines = [f"### {text(verdict.headline)}", "", "Why each cell is not safe:", ""]
+        head = f"### {text(verdict.headline)}"
+        lines = ["Why each cell is not safe:", ""]
     else:
         cell = verdict.cell(verdict.recommended)
         notes = f" ({text('; '.join(cell.notes))})" if cell.notes else ""
-        lines = [f"### Recommended: {code(cell.id)} ({text(cell.label)}){notes}"]
-        if verdict.blockers:
-            lines += ["", "Higher combinations that are not safe:", ""]
-    for blocker in verdict.blockers:
+        head = f"### Recommended: {code(cell.id)} ({text(cell.label)}){notes}"
+        lines = ["Higher combinations that are not safe:", ""] if verdict.blockers else []
+    for blocker in verdict.blockers[:shown]:
         lines += _blocker(blocker, verdict)
-    return "\n".join(lines)
+    rest = verdict.blockers[shown:]
+    if rest:
+        lines.append(f"- +{count(len(rest), 'more cell')} not safe: see report.html")
+    return head, causes, "\n".join(lines)
 
 
 def _blocker(blocker: Blocker, verdict: Verdict) -> list[str]:
     cell = verdict.cell(blocker.cell)
-    what = count(len(cell.regressions), "regression") if cell.regressions else blocker.problem
-    lines = [f"- **{code(cell.id)}** ({text(cell.label)}): {text(what)}"]
-    for regression in cell.regressions:
-        note = f" — {text(regression.note)}" if regression.note else ""
-        lines.append(f"  - {code(regression.test)} {regression.outcome}{note}")
-    if not cell.regressions and cell.failing and cell.status != PASSED:
-        lines += [f"  - {code(test)} failing" for test in cell.failing]
+    eol = f" · {PAST_EOL}" if cell.unsupported else ""
+    what = summary.what(blocker, cell)
+    lines = [f"- **{code(cell.id)}** ({text(cell.label)}{eol}): {text(what)}"]
+    outcome = {r.test: r.outcome for r in cell.regressions}
+    for test, note_text in summary.listed(cell):
+        note = f" — {text(note_text)}" if note_text else ""
+        lines.append(f"  - {code(test)} {outcome.get(test, 'failing')}{note}")
+    for group in summary.groups(blocker, cell):
+        shown = ", ".join(code(t) for t in group.shown())
+        more = f" (+{group.more()} more)" if group.more() else ""
+        lines.append(f"  - {code(group.heading)}: {shown}{more}")
     lines.append(f"  - *{text(blocker.explanation)}*")
     return lines
 
@@ -122,7 +175,7 @@ def _grid_cell(verdict: Verdict, cell_id: str, raw: CellResult | None) -> str:
     return f"**{text(label)}**" if cell.id == verdict.recommended else text(label)
 
 
-def _flaky(verdict: Verdict) -> str:
+def _flaky(verdict: Verdict, listed: int = LISTED) -> str:
     flaky = flaky_tests(verdict)
     if not flaky:
         return ""
@@ -132,11 +185,14 @@ def _flaky(verdict: Verdict) -> str:
         "Failed, then passed on a retry; never counted as regressions.",
         "",
     ]
-    lines += [f"- {code(t)} in {', '.join(code(c) for c in cells)}" for t, cells in flaky.items()]
+    items = list(flaky.items())
+    lines += [f"- {code(t)} in {', '.join(code(c) for c in cells)}" for t, cells in items[:listed]]
+    if len(items) > listed:
+        lines.append(f"- +{len(items) - listed} more: see report.html")
     return "\n".join(lines)
 
 
-def _pre_existing(verdict: Verdict) -> str:
+def _pre_existing(verdict: Verdict, listed: int = LISTED) -> str:
     pre = pre_existing_tests(verdict)
     if not pre:
         return ""
@@ -146,5 +202,8 @@ def _pre_existing(verdict: Verdict) -> str:
         f"Failing in the baseline {code(verdict.baseline or '')} too; not regressions.",
         "",
     ]
-    lines += [f"- {code(t)} ({count(len(cells), 'cell')})" for t, cells in pre.items()]
+    items = list(pre.items())
+    lines += [f"- {code(t)} ({count(len(cells), 'cell')})" for t, cells in items[:listed]]
+    if len(items) > listed:
+        lines.append(f"- +{len(items) - listed} more: see report.html")
     return "\n".join(lines)

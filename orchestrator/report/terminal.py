@@ -23,7 +23,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from orchestrator.models import ERROR, PASSED, TIMEOUT, CellResult
+from orchestrator.models import ERROR, TIMEOUT, CellResult
 from orchestrator.report import (
     Grid,
     Results,
@@ -35,6 +35,7 @@ from orchestrator.report import (
     pre_existing_tests,
     status_kind,
     status_word,
+    summary,
     symbol,
 )
 from orchestrator.results import RunResults, coerce
@@ -208,53 +209,104 @@ def _header(verdict: Verdict) -> Text:
     )
 
 
+VERDICT_LINES = 60  # the verdict (after the grids) fits a screen at any size
+BLOCKER_LINES = 30  # of which the unsafe cells take at most this many
+
+
 def _verdict_lines(verdict: Verdict) -> list[RenderableType]:
     lines: list[RenderableType] = []
     if verdict.recommended is None:
         lines.append(line((verdict.headline, "bold red")))
-        lines.append(line("Why each cell is not safe:"))
     else:
         cell = verdict.cell(verdict.recommended)
         notes: list[Part] = [("  (" + "; ".join(cell.notes) + ")", "dim")] if cell.notes else []
         lines.append(line((verdict.headline, "bold green"), *notes))
-        if verdict.blockers:
-            lines.append(line("Higher, but not safe:"))
-    for blocker in verdict.blockers:
-        lines += _blocker_lines(blocker, verdict)
+    eol = summary.unsupported_line(verdict)
+    if eol:
+        lines.append(line((eol, "yellow")))
+    lines += _causes(verdict)
+    if verdict.blockers:
+        lines.append(
+            line("Why each cell is not safe:")
+            if verdict.recommended is None
+            else line("Higher, but not safe:")
+        )
+    lines += _blockers(verdict)
+    lines += [line("First bad release: ", text) for text in summary.first_bad_lines(verdict)]
     lines += _test_lists(verdict)
     return lines
 
 
-def _test_lists(verdict: Verdict) -> list[RenderableType]:
+def _causes(verdict: Verdict, shown: int = 5) -> list[RenderableType]:
+    """The failure causes across cells, a few tests each (only when messages exist)."""
+    if not summary.informative(verdict):
+        return []
+    causes = verdict.causes
+    lines: list[RenderableType] = [line(f"Failure causes ({len(causes)}):")]
+    for cause in causes[:shown]:
+        style = "dim" if cause.in_baseline else "red"
+        lines.append(line("  ", ("✗ ", style), fit(cause.signature, 160)))
+        lines.append(line(("      " + summary.cause_line(cause, verdict), "dim")))
+        if cause.tests:
+            group = summary.Group("", cause.tests)
+            lines.append(line("      ", fit(summary.tests_text(group), 200)))
+    if len(causes) > shown:
+        lines.append(line(f"  +{len(causes) - shown} more causes: see report.html"))
+    return lines
+
+
+def _blockers(verdict: Verdict) -> list[RenderableType]:
+    lines: list[RenderableType] = []
+    for i, blocker in enumerate(verdict.blockers):
+        more = _blocker_lines(blocker, verdict)
+        if lines and len(lines) + len(more) > BLOCKER_LINES:
+            rest = verdict.blockers[i:]
+            ids = ", ".join(b.cell for b in rest[:3]) + (" …" if len(rest) > 3 else "")
+            lines.append(
+                line(f"  +{count(len(rest), 'more cell')} not safe ({ids}): see report.html")
+            )
+            break
+        lines += more
+    return lines
+
+
+def _test_lists(verdict: Verdict, shown: int = 5) -> list[RenderableType]:
     """Flaky tests and pre-existing failures, with the cells they concern."""
     lines: list[RenderableType] = []
     flaky = flaky_tests(verdict)
     if flaky:
         lines.append(line("Flaky (failed, then passed on a retry; not counted as regressions):"))
-        lines += [line(f"  {t}  ", (f"in {', '.join(c)}", "dim")) for t, c in flaky.items()]
+        items = list(flaky.items())
+        lines += [line(f"  {t}  ", (f"in {', '.join(c)}", "dim")) for t, c in items[:shown]]
+        if len(items) > shown:
+            lines.append(line(f"  +{len(items) - shown} more: see report.html"))
     pre = pre_existing_tests(verdict)
     if pre:
         lines.append(line(f"Pre-existing failures (failing in the baseline {verdict.baseline}):"))
-        lines += [line(f"  {t}  ", (f"in {len(c)} cells", "dim")) for t, c in pre.items()]
+        items = list(pre.items())
+        lines += [line(f"  {t}  ", (f"in {len(c)} cells", "dim")) for t, c in items[:shown]]
+        if len(items) > shown:
+            lines.append(line(f"  +{len(items) - shown} more: see report.html"))
     return lines
 
 
 def _blocker_lines(blocker: Blocker, verdict: Verdict) -> list[RenderableType]:
     cell = verdict.cell(blocker.cell)
-    what = count(len(cell.regressions), "regression") if cell.regressions else blocker.problem
     lines: list[RenderableType] = [
         line(
             "  ",
             (f"{symbol(cell.status)} {cell.id}", _style(cell, verdict)),
-            f" ({cell.label}): {what}",
+            f" ({cell.label}): {summary.what(blocker, cell)}",
         )
     ]
-    for regression in cell.regressions:
-        notes: Sequence[Part] = [(f"  - {regression.note}", "dim")] if regression.note else ()
-        lines.append(line(f"      {regression.test}", *notes))
-    if not cell.regressions and cell.failing and cell.status != PASSED:
-        lines += [line(f"      {test}") for test in cell.failing]
-    lines.append(line((f"      {blocker.explanation}", "italic")))
+    for test, note_text in summary.listed(cell):
+        notes: Sequence[Part] = [(f"  - {note_text}", "dim")] if note_text else ()
+        lines.append(line(f"      {test}", *notes))
+    for group in summary.groups(blocker, cell)[:3]:
+        lines.append(
+            line(f"      {fit(group.heading, 110)}: ", (summary.tests_text(group, 2), "dim"))
+        )
+    lines.append(line((f"      {fit(blocker.explanation, 400)}", "italic")))
     return lines
 
 

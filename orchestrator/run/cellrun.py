@@ -17,7 +17,7 @@ import docker
 from orchestrator.build import cellimage, engine, images
 from orchestrator.environment import BuildEnvironment
 from orchestrator.errors import DockerLostError
-from orchestrator.models import Cell, CellResult, Plan, RunOptions, Status, TestCounts
+from orchestrator.models import Cell, CellResult, Failure, Plan, RunOptions, Status, TestCounts
 from orchestrator.run import container, junit
 from orchestrator.run.rundir import RunDir, write_text
 
@@ -125,8 +125,20 @@ def _test(job: _Job, image: cellimage.CellImage) -> CellResult:
         packages=_packages(first.outcome.freeze),
         message=first.message,
         logs=job.logs,
+        failures=report.failures if report else {},
+        log_failure=_log_failure(first, job.folder / "test.log"),
     )
     return with_retries(result, retries)
+
+
+def _log_failure(first: Attempt, log: Path) -> Failure | None:
+    """The last exception line of a suite that failed without a JUnit report."""
+    if first.report is not None or first.status != "failed":
+        return None
+    try:
+        return junit.last_exception(log.read_bytes())
+    except OSError:
+        return None
 
 
 def _attempt(job: _Job, image: str, *, number: int, rerun: tuple[str, ...] = ()) -> Attempt:
@@ -174,6 +186,7 @@ def with_retries(result: CellResult, retries: list[Attempt]) -> CellResult:
             flaky_tests=flaky,
             tests=tests,
             counts=counts,
+            failures={t: f for t, f in result.failures.items() if t in still},
             message=result.message if still else note,
             passed_on_retry=not still,
         )

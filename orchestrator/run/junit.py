@@ -1,14 +1,34 @@
-"""Read JUnit XML (as pytest writes it) into per-test outcomes."""
+"""Read JUnit XML (as pytest writes it) into per-test outcomes, and why each failing
+test failed: the exception type, its message and where it was raised."""
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from orchestrator.models import ERROR, FAILED, FAILING, PASSED, SKIPPED, Outcome, TestCounts
+from orchestrator.models import (
+    ERROR,
+    FAILED,
+    FAILING,
+    PASSED,
+    SKIPPED,
+    Failure,
+    Outcome,
+    TestCounts,
+)
 
 OUTCOMES = ("passed", "failed", "error", "skipped")
+# pytest's long representation ends each traceback entry with ``path:line: ExcType``;
+# the last such line is where the exception was raised.
+_RAISED_AT = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+): (?P<type>[A-Za-z_][\w.]*)\s*$")
+# ``E   TypeError: message`` lines of pytest, ``TypeError: message`` of a traceback.
+_EXCEPTION = re.compile(
+    r"^(?:E\s+)?(?P<type>(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Interrupt|"
+    r"Warning|Failure|Fault|Timeout))(?::\s*(?P<message>.*))?$"
+)
+_SITE = re.compile(r"^.*/(?:site|dist)-packages/")
+LOG_TAIL_BYTES = 256 * 1024  # how much of a log's end is searched for its last exception
 
 
 class JUnitError(ValueError):
@@ -19,6 +39,7 @@ class JUnitError(ValueError):
 class Report:
     counts: TestCounts
     tests: dict[str, Outcome]  # test id -> outcome
+    failures: dict[str, Failure] = field(default_factory=dict)  # failing test id -> why
 
     @property
     def failing(self) -> tuple[str, ...]:
@@ -34,15 +55,59 @@ def parse(data: bytes) -> Report:
     if root.tag not in ("testsuites", "testsuite"):
         raise JUnitError(f"not JUnit XML: root element is <{root.tag}>")
     tests: dict[str, Outcome] = {}
+    failures: dict[str, Failure] = {}
     for case in root.iter("testcase"):
-        tests[_test_id(case)] = _outcome(case)
+        test, outcome = _test_id(case), _outcome(case)
+        tests[test] = outcome
+        if outcome in FAILING:
+            element = case.find("failure" if outcome == FAILED else "error")
+            if element is not None:
+                failures[test] = failure(element)
+        else:
+            failures.pop(test, None)
     counts = TestCounts(
         passed=sum(o == PASSED for o in tests.values()),
         failed=sum(o == FAILED for o in tests.values()),
         errors=sum(o == ERROR for o in tests.values()),
         skipped=sum(o == SKIPPED for o in tests.values()),
     )
-    return Report(counts=counts, tests=tests)
+    return Report(counts=counts, tests=tests, failures=failures)
+
+
+def failure(element: ET.Element) -> Failure:
+    """Why a test failed, from its ``<failure>``/``<error>`` element: the ``type`` and
+    ``message`` attributes, else the traceback's ``E`` lines; the place from the last
+    ``path:line: Type`` line of the traceback."""
+    text = element.text or ""
+    lines = text.splitlines()
+    raised = next((m for m in map(_RAISED_AT.match, reversed(lines)) if m), None)
+    message = element.get("message", "")
+    kind = element.get("type", "")
+    found = _last_exception(lines)
+    if not message and found is not None:
+        message = found.message
+    if not kind or kind in ("pytest.fail", "failure", "error"):
+        kind = (raised["type"] if raised else "") or (found.type if found else "")
+    if kind and message.startswith(f"{kind}: "):
+        message = message[len(kind) + 2 :]
+    # An installed package's path names the interpreter; from site-packages on it does not.
+    where = f"{_SITE.sub('', raised['file'])}:{raised['line']}" if raised else ""
+    return Failure.of(kind, message, where)
+
+
+def last_exception(log: bytes | str) -> Failure | None:
+    """The last exception line of a log (``TypeError: ...``), for a suite without a
+    JUnit report; None when it holds none."""
+    text = log if isinstance(log, str) else log[-LOG_TAIL_BYTES:].decode("utf-8", "replace")
+    return _last_exception(text[-LOG_TAIL_BYTES:].splitlines())
+
+
+def _last_exception(lines: list[str]) -> Failure | None:
+    for line in reversed(lines):
+        match = _EXCEPTION.match(line.strip())
+        if match:
+            return Failure.of(match["type"], match["message"] or "")
+    return None
 
 
 def _test_id(case: ET.Element) -> str:

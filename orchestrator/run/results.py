@@ -82,4 +82,5 @@ def summarize(run_id: str, plan: Plan, found: Mapping[str, CellResult]) -> RunRe
         priority=tuple(plan.run.priority),
         cells=tuple(found.values()),
         not_run=tuple(NotRun(c.id, c.axes) for c in plan.cells if c.id not in found),
+        require_supported=plan.run.require_supported,
     )

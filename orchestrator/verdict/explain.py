@@ -8,9 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from orchestrator.models import NOT_RUN, state_word
-from orchestrator.verdict.model import Blocker, CellVerdict, Change, Culprit
+from orchestrator.sanitize import fit
+from orchestrator.verdict.attribute import Attribution, attribute
+from orchestrator.verdict.clusters import UNKNOWN
+from orchestrator.verdict.model import Blocker, CellVerdict, Change, Culprit, TestMatrix
 from orchestrator.verdict.order import axis_name, axis_names, sorted_values
 from orchestrator.verdict.words import count
+
+SIGNATURE_WIDTH = 70  # of a signature quoted in a sentence
 
 
 @dataclass(frozen=True)
@@ -23,8 +28,11 @@ class Ranking:
     tied: tuple[str, ...]
 
 
-def explain(cell: CellVerdict, ranked: Sequence[CellVerdict]) -> Blocker:
-    """Why ``cell`` (not safe) is not the recommendation, and which change breaks it."""
+def explain(
+    cell: CellVerdict, ranked: Sequence[CellVerdict], matrix: TestMatrix | None = None
+) -> Blocker:
+    """Why ``cell`` (not safe) is not the recommendation, which change breaks it, and
+    (with the per-test ``matrix``) which change explains each of its regressions."""
     safe = [c for c in ranked if c.safe]
     culprits = culprits_of(cell, safe, ranked)
     nearest: str | None = None
@@ -32,6 +40,10 @@ def explain(cell: CellVerdict, ranked: Sequence[CellVerdict]) -> Blocker:
     if not culprits and safe:
         nearest_cell = min(safe, key=lambda s: (len(differences(cell, s)), s.rank))
         nearest, changes = nearest_cell.id, tuple(differences(cell, nearest_cell))
+    attributions = attribute(cell, ranked, matrix) if matrix is not None else ()
+    explanation = _explanation(cell, culprits, nearest, changes, bool(safe))
+    if not culprits and any(a.changes for a in attributions):
+        explanation = attributed(attributions, nearest, changes)
     return Blocker(
         cell=cell.id,
         label=cell.label,
@@ -41,8 +53,26 @@ def explain(cell: CellVerdict, ranked: Sequence[CellVerdict]) -> Blocker:
         culprits=culprits,
         nearest=nearest,
         nearest_changes=changes,
-        explanation=_explanation(cell, culprits, nearest, changes, bool(safe)),
+        explanation=explanation,
+        attributions=attributions,
     )
+
+
+def attributed(
+    attributions: Sequence[Attribution], nearest: str | None, changes: Sequence[Change]
+) -> str:
+    """``more than one axis changes at once: 140 regressions from urllib3 1.26.20 ->
+    2.2.3 (TypeError: ...), 1 from python 3.9 -> 3.13 (...)``."""
+    parts = []
+    for i, attribution in enumerate(attributions):
+        signature = attribution.signatures[0] if attribution.signatures else UNKNOWN
+        shown = f" ({fit(signature, SIGNATURE_WIDTH)})" if signature != UNKNOWN else ""
+        parts.append(attribution.phrase(first=i == 0) + shown)
+    text = "more than one axis changes at once: " + ", ".join(parts)
+    if nearest and not attributions[-1].changes:
+        moves = ", ".join(c.text for c in changes)
+        text += f" (nearest safe cell: {nearest}, which differs in {moves})"
+    return text
 
 
 def differences(cell: CellVerdict, other: CellVerdict) -> list[Change]:
@@ -66,13 +96,13 @@ def culprits_of(
     culprits = []
     for axis, neighbours in by_axis.items():
         scale = sorted_values(c.axes[axis] for c in ranked if axis in c.axes)
-        closest = _closest_first(neighbours, axis, cell.axes.get(axis, ""), scale)
+        closest = closest_first(neighbours, axis, cell.axes.get(axis, ""), scale)
         change = Change(axis, closest[0].axes.get(axis, ""), cell.axes.get(axis, ""))
         culprits.append(Culprit(change, tuple(n.id for n in closest)))
     return tuple(culprits)
 
 
-def _closest_first(
+def closest_first(
     cells: Sequence[CellVerdict], axis: str, value: str, scale: list[str]
 ) -> list[CellVerdict]:
     """``cells`` by how many steps their ``axis`` value is from ``value`` on ``scale``
@@ -135,9 +165,24 @@ def warnings(
     if unknown:
         found.append(f"Priority names unknown axes, ignored: {', '.join(unknown)}.")
     picked, tied = ranking.recommended, ranking.tied
+
     if picked is not None and tied:
         found.append(
             f"{', '.join(tied)} rank{'s' if len(tied) == 1 else ''} equal to {picked.id} "
             f"(same versions); {picked.id} is listed first in the results, so it is picked."
         )
     return found
+
+
+def support_warnings(
+    ranking: Ranking, above: Sequence[CellVerdict], require_supported: bool
+) -> list[str]:
+    """Safe cells kept out of the recommendation because their Python is past its end
+    of life (``run.require_supported``)."""
+    kept_out = [c.id for c in above if c.safe and c.unsupported]
+    if not require_supported or not kept_out:
+        return []
+    return [
+        f"{count(len(kept_out), 'safe cell')} kept out of the recommendation, on a Python "
+        f"past its end of life (run.require_supported): {', '.join(kept_out)}."
+    ]

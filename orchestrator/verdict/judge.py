@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from orchestrator.models import (
@@ -42,10 +43,20 @@ from orchestrator.models import (
     CellResult,
     state_word,
 )
-from orchestrator.results import NotRun, RunResults, coerce
-from orchestrator.verdict.explain import Ranking, explain, warnings
-from orchestrator.verdict.model import MISSING, CellVerdict, Regression, TestMatrix, Verdict
-from orchestrator.verdict.order import Key, axis_names, cell_key, infer_axes, priority_order
+from orchestrator.results import RunResults, coerce
+from orchestrator.verdict.clusters import causes, cell_clusters
+from orchestrator.verdict.explain import Ranking, explain, support_warnings, warnings
+from orchestrator.verdict.model import (
+    MISSING,
+    CellVerdict,
+    Exposure,
+    Regression,
+    TestMatrix,
+    Verdict,
+)
+from orchestrator.verdict.notrun import not_run_verdict, planned_not_run
+from orchestrator.verdict.order import Key, axis_names, cell_key, priority_order
+from orchestrator.verdict.support import with_support
 from orchestrator.verdict.words import count, first_line
 
 # Baseline modes: per-test comparison, exit-code comparison only, or none at all.
@@ -53,21 +64,32 @@ BY_TEST, BY_EXIT, NO_BASELINE = "tests", "exit", "none"
 
 
 def compute(
-    results: RunResults | Mapping[str, Any], priority: Sequence[str] | None = None
+    results: RunResults | Mapping[str, Any],
+    priority: Sequence[str] | None = None,
+    exposure: Exposure | None = None,
+    *,
+    today: date | None = None,
 ) -> Verdict:
     """Judge a run. ``priority`` (axis names, most significant first) defaults to the
-    run's own, else python then dependency axes."""
+    run's own, else python then dependency axes. ``exposure``: known vulnerabilities of
+    the cells' package sets; an affected cell says so, and is unsafe unless allowed.
+    ``today`` (default: the clock's) decides which interpreters are past their end of
+    life."""
     run = coerce(results)
-    not_run = _not_run(run)
+    day = today or date.today()
+    not_run = planned_not_run(run)
     axes = axis_names([*(c.cell.axes for c in run.cells), *(n.axes for n in not_run)])
     wanted = priority if priority is not None else run.priority
     order_axes = priority_order(axes, wanted)
     base = Baseline.of(run)
-    judged = [judge(c, base) for c in run.cells] + [_not_run_verdict(n, base) for n in not_run]
+    judged = [with_support(exposed(judge(c, base), exposure), day) for c in run.cells]
+    judged += [with_support(not_run_verdict(n, base.id), day) for n in not_run]
     packages = {c.cell.id: c.packages for c in run.cells}
     keys = {v.id: cell_key(v.axes, packages.get(v.id, {}), order_axes) for v in judged}
-    ranking = _rank(judged, keys)
+    ranking = _rank(judged, keys, run.require_supported)
     above = ranking.cells[: ranking.recommended.rank] if ranking.recommended else ranking.cells
+    matrix = outcome_matrix(run.cells)
+    found = warnings(base.problem(), [n.id for n in not_run], wanted, axes, ranking)
     return Verdict(
         run_id=run.run_id,
         name=run.name,
@@ -79,25 +101,33 @@ def compute(
         cells=ranking.cells,
         recommended=ranking.recommended.id if ranking.recommended else None,
         tied_with=ranking.tied,
-        blockers=tuple(explain(c, ranking.cells) for c in above if not c.safe),
-        warnings=tuple(warnings(base.problem(), [n.id for n in not_run], wanted, axes, ranking)),
-        matrix=outcome_matrix(run.cells),
+        blockers=tuple(explain(c, ranking.cells, matrix) for c in above if not c.safe),
+        warnings=(
+            *found,
+            *support_warnings(ranking, above, run.require_supported),
+            *exposure_warnings(exposure, ranking),
+        ),
+        matrix=matrix,
+        causes=causes((c.id, c.baseline, c.clusters) for c in ranking.cells),
+        first_bad=run.first_bad,
+        require_supported=run.require_supported,
     )
 
 
-def _rank(judged: Sequence[CellVerdict], keys: Mapping[str, Key]) -> Ranking:
+def _rank(
+    judged: Sequence[CellVerdict], keys: Mapping[str, Key], require_supported: bool = False
+) -> Ranking:
     """Highest first (on equal keys the cell listed first in the results wins), the
     recommendation (the highest safe cell) and the safe cells tied with it."""
     position = {c.id: i for i, c in enumerate(judged)}
     ordered = sorted(judged, key=lambda c: (keys[c.id], -position[c.id]), reverse=True)
     ranked = tuple(replace(c, rank=i) for i, c in enumerate(ordered))
-    recommended = next((c for c in ranked if c.safe), None)
+    eligible = [c for c in ranked if c.safe and not (require_supported and c.unsupported)]
+    recommended = eligible[0] if eligible else None
     tied: tuple[str, ...] = ()
     if recommended is not None:
         top = keys[recommended.id]
-        tied = tuple(
-            c.id for c in ranked if c.safe and c.id != recommended.id and keys[c.id] == top
-        )
+        tied = tuple(c.id for c in eligible if c.id != recommended.id and keys[c.id] == top)
     return Ranking(ranked, recommended, tied)
 
 
@@ -211,7 +241,53 @@ def judge(cell: CellResult, base: Baseline) -> CellVerdict:
         pre_existing=found.pre_existing,
         flaky=flaky,
         fixed=found.fixed,
+        clusters=cell_clusters(failing, cell.failures, cell.log_failure),
     )
+
+
+def exposed(cell: CellVerdict, exposure: Exposure | None) -> CellVerdict:
+    """A cell whose package set has a known advisory: unsafe when vulnerable cells are not
+    allowed (and it was safe otherwise), else a note. Cells that did not run keep theirs."""
+    text = exposure.text(cell.id) if exposure is not None else ""
+    if not text or cell.status not in RAN:
+        return cell
+    assert exposure is not None
+    if not exposure.allow and cell.safe:
+        return replace(cell, safe=False, reason=f"{text} (run.allow_vulnerable is false)")
+    return replace(cell, notes=(*cell.notes, text))
+
+
+def exposure_warnings(exposure: Exposure | None, ranking: Ranking) -> list[str]:
+    """Whether the recommendation is affected, which advisory affects which cells, and
+    what could not be checked ("unknown", never "no vulnerabilities")."""
+    if exposure is None:
+        return []
+    found = []
+    source = exposure.source
+    picked = ranking.recommended
+    if picked is not None:
+        unknown = exposure.unknown.get(picked.id, ())
+        if exposure.text(picked.id):
+            found.append(f"The recommendation {picked.id} has {exposure.text(picked.id)}.")
+        elif unknown:
+            found.append(
+                f"The recommendation {picked.id}: vulnerabilities unknown for "
+                f"{count(len(unknown), 'package')} of it ({source} could not say)."
+            )
+        else:
+            found.append(f"The recommendation {picked.id} has no known vulnerability ({source}).")
+    cells_of: dict[str, list[str]] = {}  # each advisory line -> the cells it affects
+    for cell in ranking.cells:
+        for finding in exposure.vulnerable.get(cell.id, ()):
+            cells_of.setdefault(finding, []).append(cell.id)
+    for finding, cells in cells_of.items():
+        found.append(f"Known vulnerability ({source}): {finding}, in {', '.join(cells)}.")
+    unknown_all = list(dict.fromkeys(p for ps in exposure.unknown.values() for p in ps))
+    if unknown_all:
+        shown = ", ".join(unknown_all[:5]) + (", ..." if len(unknown_all) > 5 else "")
+        packages = count(len(unknown_all), "package")
+        found.append(f"Vulnerabilities unknown for {packages} ({shown}): {source} could not say.")
+    return found
 
 
 def compare(tests: Mapping[str, str], base: Baseline) -> Comparison:
@@ -302,32 +378,3 @@ def _regression_reason(regressions: Sequence[Regression], shown: int = 3) -> str
     names = ", ".join(r.test for r in regressions[:shown])
     more = f" (+{len(regressions) - shown} more)" if len(regressions) > shown else ""
     return f"{count(len(regressions), 'regression')}: {names}{more}"
-
-
-# --------------------------------------------------------------------------- cells not run
-
-
-def _not_run(run: RunResults) -> list[NotRun]:
-    """Planned cells without a result (once each), their axes read from their ids
-    where the results do not give them."""
-    known = [c.cell.axes for c in run.cells]
-    axes = axis_names(known)
-    done = {c.cell.id for c in run.cells}
-    found: dict[str, NotRun] = {}
-    for entry in run.not_run:
-        if entry.id in done or entry.id in found:
-            continue
-        cell_axes = dict(entry.axes) or infer_axes(entry.id, axes, known)
-        found[entry.id] = NotRun(entry.id, cell_axes)
-    return list(found.values())
-
-
-def _not_run_verdict(cell: NotRun, base: Baseline) -> CellVerdict:
-    return CellVerdict(
-        id=cell.id,
-        axes=dict(cell.axes),
-        status=NOT_RUN,
-        baseline=cell.id == base.id,
-        safe=False,
-        reason=f"{state_word(NOT_RUN)}: no result yet",
-    )

@@ -7,13 +7,36 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.models import ABSENT, FAILING, FLAKY
+from orchestrator.results import FirstBad
+from orchestrator.verdict.clusters import Cause, Cluster
 from orchestrator.verdict.words import describe
+
+if TYPE_CHECKING:
+    from orchestrator.verdict.attribute import Attribution
 
 SCHEMA = "oxzep7.verdict/1"
 MISSING = "missing"  # the baseline status of a run whose plan had no baseline cell
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Known vulnerabilities of the cells' resolved package sets, from an advisory source
+    (checked outside the verdict, which stays a pure function of its inputs)."""
+
+    source: str  # which advisory source answered, e.g. "advisory directory /srv/osv"
+    # cell id -> what affects it, one line each: "requests 2.25.1: PYSEC-2023-74 (fixed in 2.31.0)"
+    vulnerable: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # cell id -> "name version" of its packages the source could not answer for
+    unknown: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    allow: bool = True  # run.allow_vulnerable: false makes an affected cell unsafe
+
+    def text(self, cell_id: str) -> str:
+        """``known vulnerabilities: ...`` for an affected cell, else ""."""
+        found = self.vulnerable.get(cell_id, ())
+        return f"known vulnerabilities: {'; '.join(found)}" if found else ""
 
 
 @dataclass(frozen=True)
@@ -83,10 +106,21 @@ class CellVerdict:
     flaky: tuple[str, ...] = ()
     fixed: tuple[str, ...] = ()  # failing in the baseline, passing here
     rank: int = 0  # position in the highest-first order (0 = highest)
+    clusters: tuple[Cluster, ...] = ()  # failing tests by signature, largest first
+    end_of_life: str = ""  # its Python's end-of-life month ("2025-10"), "" when unknown
+    unsupported: bool = False  # that month is over (on the day of the verdict)
 
     @property
     def label(self) -> str:
         return describe(self.axes) or self.id
+
+    def signature_of(self, test: str) -> str:
+        """The signature of a failing test's cluster ("" when it has none)."""
+        return self._signatures.get(test, "")
+
+    @cached_property
+    def _signatures(self) -> Mapping[str, str]:
+        return {test: c.signature for c in self.clusters for test in c.tests}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +139,9 @@ class CellVerdict:
             "pre_existing": list(self.pre_existing),
             "flaky": list(self.flaky),
             "fixed": list(self.fixed),
+            "clusters": [c.to_dict() for c in self.clusters],
+            "end_of_life": self.end_of_life,
+            "unsupported": self.unsupported,
         }
 
 
@@ -154,6 +191,7 @@ class Blocker:
     nearest: str | None  # nearest safe cell when no culprit changes a single axis
     nearest_changes: tuple[Change, ...]
     explanation: str  # one sentence about the culprit, for reports
+    attributions: tuple[Attribution, ...] = ()  # each regression's explaining change
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -166,6 +204,7 @@ class Blocker:
             "nearest": self.nearest,
             "nearest_changes": [c.to_dict() for c in self.nearest_changes],
             "explanation": self.explanation,
+            "attributions": [a.to_dict() for a in self.attributions],
         }
 
 
@@ -186,6 +225,9 @@ class Verdict:
     blockers: tuple[Blocker, ...]  # unsafe cells above the recommendation, highest first
     warnings: tuple[str, ...]
     matrix: TestMatrix = field(repr=False)
+    causes: tuple[Cause, ...] = ()  # failure signatures across cells, new ones first
+    first_bad: tuple[FirstBad, ...] = ()  # what ``oxzep7 bisect`` found
+    require_supported: bool = False  # run.require_supported: past end-of-life is not picked
 
     def cell(self, cell_id: str) -> CellVerdict:
         return self._by_id[cell_id]
@@ -231,4 +273,8 @@ class Verdict:
             "cells": [cell.to_dict() for cell in self.cells],
             "blockers": [blocker.to_dict() for blocker in self.blockers],
             "tests": self.matrix.to_dict(),
+            "causes": [c.to_dict() for c in self.causes],
+            "first_bad": [f.to_dict() for f in self.first_bad],
+            "require_supported": self.require_supported,
+            "unsupported": [c.id for c in self.cells if c.unsupported],
         }

@@ -346,7 +346,11 @@ def _bases_being_built(runs: Path) -> list[str]:
     return found
 
 
-def _build_containers(client: docker.DockerClient, runs: Path) -> list:
-    names = [oneshot.container_name(tag)[:-6] for tag in _bases_being_built(runs)]
-    found = client.containers.list(all=True, filters={"label": "org.oxzep7.kind=base"})
-    return [c for c in found if any(c.name.startswith(name) for name in names)]
+def _build_containers(client: docker.DockerClient, runs: Path) -> list[str]:
+    # Other runs come and go on this engine: list sparsely (names only, no inspection).
+    prefixes = [oneshot.container_name(tag)[:-6] for tag in _bases_being_built(runs)]
+    sparse = client.containers.list(
+        all=True, sparse=True, filters={"label": "org.oxzep7.kind=base"}
+    )
+    names = [name.lstrip("/") for c in sparse for name in c.attrs.get("Names", [])]
+    return [name for name in names if any(name.startswith(p) for p in prefixes)]

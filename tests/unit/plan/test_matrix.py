@@ -294,7 +294,7 @@ MISTAKES = [
         ("  jobs:", "  parallel:"),
         "21 run.parallel",
         "unknown key 'parallel' (valid keys: jobs, timeout, network, memory, cpus, retries, "
-        "priority, max_cells)",
+        "priority, max_cells, allow_vulnerable, require_supported)",
     ),
     (
         ("  family:", "  familly:"),

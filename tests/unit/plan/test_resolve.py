@@ -316,3 +316,36 @@ def test_a_frozen_plan_of_an_index_resolution_replays(tmp_path: Path, client: In
     recorded = tmp_path / "plan.json"
     recorded.write_text(json.dumps(plan.to_dict()))
     assert resolve.load_frozen(recorded) == plan
+
+
+def test_cells_the_project_refuses_are_pruned_without_an_index(tmp_path):
+    from orchestrator.plan.matrix import load_matrix
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nrequires-python = ">=3.10"\n'
+    )
+    for baseline in ('baseline: {python: "3.11"}\n', ""):  # named, or completed
+        (tmp_path / "m.yaml").write_text(
+            f"name: m\nproject: {{path: app}}\n{baseline}"
+            'axes: {python: ["3.9", "3.11", "3.13"]}\n'
+        )
+        plan = resolve.resolve(load_matrix(tmp_path / "m.yaml"))
+        assert [cell.id for cell in plan.cells] == ["py3.11", "py3.13"]
+        assert plan.baseline is not None and plan.baseline.id == "py3.11"
+        assert [(p.cell.id, p.reason, p.cell.baseline) for p in plan.pruned] == [
+            ("py3.9", "the project requires Python >=3.10", False)
+        ]
+
+
+def test_a_named_baseline_the_project_refuses_is_an_error(tmp_path):
+    from orchestrator.plan.matrix import load_matrix
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "setup.cfg").write_text("[options]\npython_requires = >=3.10\n")
+    (tmp_path / "m.yaml").write_text(
+        'name: m\nproject: {path: app}\nbaseline: {python: "3.9"}\n'
+        'axes: {python: ["3.9", "3.11"]}\n'
+    )
+    with pytest.raises(ConfigError, match=r"baseline cell py3\.9 cannot work: the project"):
+        resolve.resolve(load_matrix(tmp_path / "m.yaml"))

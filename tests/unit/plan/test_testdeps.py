@@ -83,3 +83,30 @@ def test_a_fifo_is_refused_not_read(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "req.txt")
     with pytest.raises(testdeps.ProjectFileError, match="not a regular file"):
         testdeps.test_requirements(project(tmp_path, requirements=("req.txt",)))
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.10"\n'}, ">=3.10"),
+        ({"setup.cfg": "[options]\npython_requires = >=3.8, <3.13\n"}, "<3.13,>=3.8"),
+        ({"pyproject.toml": '[project]\nname = "x"\ndynamic = ["requires-python"]\n'}, None),
+        ({"pyproject.toml": "not toml ["}, None),
+        ({}, None),
+    ],
+)
+def test_requires_python_from_static_metadata(tmp_path, files, expected):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    found = testdeps.requires_python(tmp_path)
+    assert (str(found) if found is not None else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("spec", "python", "accepted"),
+    [(">=3.10", "3.9", False), (">=3.9.2", "3.9", True), ("<3.13", "3.13", False)],
+)
+def test_accepts_a_minor_when_some_release_of_it_fits(spec, python, accepted):
+    from packaging.specifiers import SpecifierSet
+
+    assert testdeps.accepts(SpecifierSet(spec), python) is accepted

@@ -34,10 +34,10 @@ def test_a_results_file_reads_into_types_and_writes_back_the_same(data):
     again = run.to_dict()
     for key in ("schema", "run_id", "name", "matrix", "updated", "complete", "baseline"):
         assert again[key] == data[key]
-    # This file predates the infeasible count, flaky_tests and passed_on_retry (all
+    # This file predates the infeasible count, flaky_tests, passed_on_retry and failures (all
     # written now, with their empty values); everything else comes back identical.
     assert {k: v for k, v in again["summary"].items() if k != "infeasible"} == data["summary"]
-    newer = {"passed_on_retry": False, "flaky_tests": []}
+    newer = {"passed_on_retry": False, "flaky_tests": [], "failures": {}, "log_failure": None}
     for before, after in zip(data["cells"], again["cells"], strict=True):
         assert after == {**before, **newer}
     assert RunResults.from_dict(again) == run

@@ -360,7 +360,7 @@ def test_the_closest_value_is_the_culprit_and_all_neighbours_are_listed():
     assert culprit.neighbours == ("py3.11-click7.1.2", "py3.9-click7.1.2")
 
 
-def test_two_axis_change_has_no_single_axis_culprit():
+def test_two_axis_change_has_no_single_axis_culprit_but_each_test_its_change():
     v = compute(
         run(
             base("3.11"),
@@ -374,10 +374,31 @@ def test_two_axis_change_has_no_single_axis_culprit():
     assert top.culprits == ()
     assert top.nearest == "py3.11-click7.1.2"
     assert [c.text for c in top.nearest_changes] == ["python 3.11 -> 3.13", "click 7.1.2 -> 8.1.8"]
+    # Each regression has its own change: t.py::a passes with click 7.1.2 on 3.13, t.py::b
+    # passes on 3.11 with click 8.1.8.
+    assert top.explanation == (
+        "more than one axis changes at once: 1 regression from click 7.1.2 -> 8.1.8, "
+        "1 from python 3.11 -> 3.13"
+    )
+    assert [(a.cause, a.tests) for a in top.attributions] == [
+        ("click 7.1.2 -> 8.1.8", ("t.py::a",)),
+        ("python 3.11 -> 3.13", ("t.py::b",)),
+    ]
+
+
+def test_two_axis_change_without_neighbours_that_ran_explains_nothing():
+    v = compute(
+        run(
+            base("3.11"),
+            cell("3.13", click="8.1.8", fail=("t.py::a", "t.py::b")),
+        )
+    )
+    top = v.blockers[0]
     assert top.explanation.startswith(
         "more than one axis changes at once; no single-axis culprit (nearest safe cell: "
         "py3.11-click7.1.2"
     )
+    assert [(a.cause, a.tests) for a in top.attributions] == [("nothing", ("t.py::a", "t.py::b"))]
 
 
 def test_combination_culprit_when_each_single_change_is_safe():

@@ -1,0 +1,1 @@
+"""The real-world corpus (see README.md)."""

@@ -1,0 +1,5 @@
+import sys
+
+from tests.realworld.corpus import main
+
+sys.exit(main())
