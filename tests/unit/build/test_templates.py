@@ -75,7 +75,11 @@ def test_render_cell(requirements):
     )
     assert f"FROM {BASE}" in _lines(text)
     assert CELL.id in text
-    assert 'uv build --wheel --out-dir "$OXZEP7_WHEELS/new" /project' in text
+    # The cell's interpreter, whatever a .python-version file in the project says.
+    assert (
+        'uv build --python /opt/venv/bin/python --wheel --out-dir "$OXZEP7_WHEELS/new" /project'
+        in text
+    )
     assert 'uv pip install "$wheel[test]" -c /etc/oxzep7/constraints.txt' in text
     assert "COPY --chown=10001:10001 project/ /project/" in _lines(text)
     assert "chown -R" not in text
