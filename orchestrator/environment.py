@@ -26,6 +26,14 @@ CA_DEFAULT_PATHS = (
 # Settings forwarded into builds as build args (Docker also passes the proxy
 # variables through without invalidating the cache).
 INDEX_VARS = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "UV_INDEX_URL")
+# uv installs the cells' packages and reads its own names: pip's settings are passed on
+# under them (an explicit UV_ setting wins), with pip's way of merging extra indexes.
+UV_FROM_PIP = {
+    "UV_INDEX_URL": "PIP_INDEX_URL",
+    "UV_EXTRA_INDEX_URL": "PIP_EXTRA_INDEX_URL",
+    "UV_INSECURE_HOST": "PIP_TRUSTED_HOST",
+}
+BUILD_ARG_VARS = (*INDEX_VARS, "UV_EXTRA_INDEX_URL", "UV_INSECURE_HOST", "UV_INDEX_STRATEGY")
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
 DEFAULT_DEBIAN_MIRROR = "http://deb.debian.org/debian"
 
@@ -43,7 +51,12 @@ class BuildEnvironment:
 
     @property
     def buildargs(self) -> dict[str, str]:
-        return {**self.index, **self.proxies}
+        """Build args: index settings (also under uv's names) and proxies. They may hold
+        credentials: builds must keep them out of images (see build/oneshot.py)."""
+        uv = {uv: self.index[pip] for uv, pip in UV_FROM_PIP.items() if self.index.get(pip)}
+        if uv.get("UV_EXTRA_INDEX_URL"):
+            uv["UV_INDEX_STRATEGY"] = "unsafe-best-match"  # pip picks the best of all indexes
+        return {**uv, **self.index, **self.proxies}
 
     def fingerprint(self) -> str:
         """What goes into image hashes: the trust store and the index settings."""

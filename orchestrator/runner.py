@@ -40,11 +40,20 @@ from orchestrator.errors import (
 from orchestrator.history import dates, failon
 from orchestrator.models import PASSED, Cell, CellResult, Plan
 from orchestrator.plan.index import IndexClient
-from orchestrator.run import cache, collate, engines, noxrun, progress, results, rundir
+from orchestrator.run import (
+    cache,
+    collate,
+    engines,
+    noxrun,
+    noxworkers,
+    progress,
+    results,
+    rundir,
+)
 
 POLL_SECONDS = 0.5
 DAEMON_CHECK_SECONDS = 2  # how often the daemons are pinged while cells run
-Nox = tuple[engines.Engine, int, "subprocess.Popen[bytes]"]  # engine, its number, its nox
+Nox = tuple[engines.Engine, int, noxworkers.NoxWorkers]  # engine, its number, its nox
 
 
 @dataclass(frozen=True)
@@ -241,9 +250,9 @@ def _run_cells(active: _Active, done: int = 0) -> str:
             noxrun.stop(nox)
         return "interrupted"
     finally:
-        for member, number, _ in noxes:
+        for member, number, nox in noxes:
             _remove_containers(member.client, active.run.run_id)
-            noxrun.keep_report(active.run, number)
+            noxrun.keep_report(active.run, nox, number)
     return _ending(ending, noxes, active.run, watcher)
 
 
@@ -271,7 +280,9 @@ def _watch(noxes: list[Nox], watcher: progress.Watcher) -> str:
             if not all(engine.alive(member.client) for member, _, _ in noxes):
                 return "lost"
             next_check = time.monotonic() + DAEMON_CHECK_SECONDS
-        time.sleep(POLL_SECONDS)
+        waiting = next(nox for _, _, nox in noxes if nox.returncode is None)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            waiting.wait(timeout=POLL_SECONDS)  # returns as soon as that nox is done
 
 
 def _cut_short(noxes: list[Nox], run: rundir.RunDir, watcher: progress.Watcher) -> None:

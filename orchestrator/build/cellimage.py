@@ -5,6 +5,7 @@ the last layer (editing the project does not reinstall the dependencies)."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -13,7 +14,7 @@ from pathlib import Path
 import docker
 
 from orchestrator import storage
-from orchestrator.build import images, project, templates
+from orchestrator.build import images, oneshot, project, templates
 from orchestrator.environment import BuildEnvironment
 from orchestrator.models import Cell, Plan
 from orchestrator.plan import testdeps
@@ -69,7 +70,8 @@ def ensure_cell_image(
     run_id: str,
 ) -> CellImage:
     """Build the cell's image unless an identical one exists. Raises images.BuildFailed."""
-    context, tag = _context_and_tag(plan, cell, base_tag, env)
+    source = _source(plan)
+    context, tag = _context_and_tag(plan, cell, base_tag, env, source)
     image_id, built = images.ensure(
         client,
         context,
@@ -77,21 +79,42 @@ def ensure_cell_image(
         log_path=log_path,
         labels=images.labels("cell", cell=cell.id, run=run_id),
         buildargs=env.buildargs,
+        build_env={"OXZEP7_WHEELS": wheel_dir(plan, base_tag, source, env)},
     )
     return CellImage(tag, image_id, built)
 
 
 def cell_tag(plan: Plan, cell: Cell, *, base_tag: str, env: BuildEnvironment) -> str:
     """The content-hash tag ``ensure_cell_image`` gives the cell, computed without building."""
-    return _context_and_tag(plan, cell, base_tag, env)[1]
+    return _context_and_tag(plan, cell, base_tag, env, _source(plan))[1]
+
+
+def _source(plan: Plan) -> ProjectSource:
+    return project_source(plan.project.path, tuple(sorted(plan.project.env.items())))
 
 
 def _context_and_tag(
-    plan: Plan, cell: Cell, base_tag: str, env: BuildEnvironment
+    plan: Plan, cell: Cell, base_tag: str, env: BuildEnvironment, source: ProjectSource
 ) -> tuple[images.BuildContext, str]:
-    source = project_source(plan.project.path, tuple(sorted(plan.project.env.items())))
     context = context_for(plan, cell, base_tag, source)
     return context, f"{CELL_REPO}:{cell.id}-{context.digest(env.fingerprint())}"
+
+
+def wheel_dir(plan: Plan, base_tag: str, source: ProjectSource, env: BuildEnvironment) -> str:
+    """Where the one-container builder keeps the project's wheel for this interpreter
+    base: every cell of the same project, base and build settings installs one wheel."""
+    key = hashlib.sha256(
+        "\0".join(
+            [
+                source.tree.digest(),
+                source.sdist.name if source.sdist else "",
+                base_tag,
+                env.fingerprint(),
+                *(f"{k}={v}" for k, v in sorted(plan.project.env.items())),
+            ]
+        ).encode()
+    ).hexdigest()[:24]
+    return f"{oneshot.CACHE_MOUNT}/wheels/{key}"
 
 
 @cache

@@ -28,6 +28,7 @@ from orchestrator.build import project
 
 SPOOL_BYTES = 8 << 20  # a build context larger than this goes to a temp file
 BUILD_TIMEOUT = 3600  # seconds; the classic builder has no timeout of its own
+BUILDER_VAR = "OXZEP7_BUILDER"
 
 
 class BuildFailed(Exception):
@@ -107,6 +108,7 @@ def ensure(
     log_path: Path,
     labels: Mapping[str, str],
     buildargs: Mapping[str, str] | None = None,
+    build_env: Mapping[str, str] | None = None,
     rebuild: bool = False,
     say: Callable[[str], None] = lambda _: None,
 ) -> tuple[str, bool]:
@@ -123,7 +125,30 @@ def ensure(
             log_path.write_text(f"reused existing image {tag} ({existing})\n")
         return existing, False
     say(f"building {tag}")
-    return _build(client, context, tag, log_path, labels, buildargs or {}), True
+    if builder() == "dockerfile":
+        return _build(client, context, tag, log_path, labels, buildargs or {}), True
+    from orchestrator.build import oneshot  # it builds on this module
+
+    image_id = oneshot.build(
+        client,
+        context,
+        tag=tag,
+        log_path=log_path,
+        labels=labels,
+        buildargs=buildargs or {},
+        build_env=build_env,
+    )
+    return image_id, True
+
+
+def builder() -> str:
+    """How images are built: "oneshot" (one container run and one commit, with a shared
+    download cache; the default) or "dockerfile" (the classic builder, step by step),
+    chosen by OXZEP7_BUILDER. Both carry out the same rendered Dockerfile."""
+    chosen = os.environ.get(BUILDER_VAR, "") or "oneshot"
+    if chosen not in ("oneshot", "dockerfile"):
+        raise BuildFailed(f"{BUILDER_VAR} must be 'oneshot' or 'dockerfile', not {chosen!r}", "")
+    return chosen
 
 
 def _keep_dockerfile(context: BuildContext, log_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from orchestrator.environment import INDEX_VARS
+from orchestrator.environment import BUILD_ARG_VARS
 from orchestrator.errors import ConfigError
 from orchestrator.models import Cell, Project
 from orchestrator.plan import versions
@@ -26,6 +26,7 @@ _WORD = re.compile(r"^[a-z0-9][a-z0-9.+-]*$")
 _CELL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DEBIAN_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?$")
+PROJECT_DIR = "/project"
 _SDIST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*\.tar\.gz$")
 
 
@@ -69,7 +70,7 @@ def render_base(interpreter: Interpreter, *, rootfs_image: str | None, ca_bundle
         interpreter=interpreter,
         rootfs_image=rootfs_image,
         ca_bundle=ca_bundle,
-        index_vars=INDEX_VARS,
+        index_vars=BUILD_ARG_VARS,
     )
 
 
@@ -92,21 +93,22 @@ def render_cell(
     for package in project.system_packages:
         _check(_DEBIAN_PACKAGE, package, "Debian package name")
     extras = project.install[1:]
-    target = "." + extras
+    source = PROJECT_DIR
     if sdist is not None:
-        target = f"/etc/oxzep7/sdist/{_check(_SDIST, sdist, 'sdist file name')}{extras}"
+        source = f"/etc/oxzep7/sdist/{_check(_SDIST, sdist, 'sdist file name')}"
     return (
         _env()
         .get_template("cell.Dockerfile.j2")
         .render(
             cell=cell,
             base_image=base_image,
-            install_target=target,
+            build_source=source,
+            extras=extras,
             sdist=sdist,
             requirements=requirements,
             env={name: env_value(value) for name, value in project.env.items()},
             system_packages=project.system_packages,
-            index_vars=INDEX_VARS,
+            index_vars=BUILD_ARG_VARS,
         )
     )
 

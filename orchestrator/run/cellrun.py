@@ -103,8 +103,10 @@ def _test(job: _Job, image: cellimage.CellImage) -> CellResult:
     """Run the tests, again for each retry of a failing first attempt."""
     first = _attempt(job, image.tag, number=1)
     job.logs["test"] = str(job.folder / "test.log")
+    # A retry runs only the tests that failed (when JUnit named them), not the suite.
+    failing = first.report.failing if first.report else ()
     retries = [
-        _attempt(job, image.tag, number=n + 2)
+        _attempt(job, image.tag, number=n + 2, rerun=failing)
         for n in range(job.plan.run.retries if first.status == "failed" else 0)
     ]
     _keep_files(first, job.folder, job.logs)
@@ -139,7 +141,7 @@ def _log_failure(first: Attempt, log: Path) -> Failure | None:
         return None
 
 
-def _attempt(job: _Job, image: str, *, number: int) -> Attempt:
+def _attempt(job: _Job, image: str, *, number: int, rerun: tuple[str, ...] = ()) -> Attempt:
     log_path = job.folder / ("test.log" if number == 1 else f"test.attempt{number}.log")
     spec = container.TestRun(
         image=image,
@@ -149,6 +151,7 @@ def _attempt(job: _Job, image: str, *, number: int) -> Attempt:
         labels=images.labels("test", cell=job.cell.id, run=job.run.run_id),
         attempt=number,
         env=job.plan.project.env,
+        rerun=rerun,
     )
     outcome = container.run_tests(job.client, spec)
     report, junit_problem = _report(outcome.junit_xml)

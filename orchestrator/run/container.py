@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
 import tarfile
 import time
@@ -43,6 +44,7 @@ TEST_UID = 10001
 # a volume keeps its files until the container is removed, so get_archive finds them.
 JUNIT_PATH = f"{PROJECT_DIR}/.oxzep7-junit.xml"
 FREEZE_PATH = "/etc/oxzep7/freeze.txt"
+RERUN_CACHE = "/tmp/.oxzep7-pytest-cache"  # a retry's pytest cache (see TestRun.rerun)
 PIDS_LIMIT = 1024
 SIGKILL_EXIT = 128 + 9  # what sh reports for a child killed by SIGKILL (the OOM killer's)
 OOM_EVENT_GRACE = 2.0  # seconds
@@ -73,6 +75,9 @@ class TestRun:
     labels: Mapping[str, str]
     attempt: int = 1  # OXZEP7_ATTEMPT: 1 for the first run, 2 for the first retry...
     env: Mapping[str, str] = field(default_factory=dict)  # the project's own variables
+    # A retry: the test ids that failed before. pytest runs only those (--last-failed,
+    # with a cache written from them); if none of them is found it runs everything.
+    rerun: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,7 @@ def create(client: docker.DockerClient, spec: TestRun) -> Container:
     options = spec.options
     return client.containers.create(
         spec.image,
-        command=["sh", "-c", spec.command],
+        command=["sh", "-c", _command(spec)],
         working_dir=PROJECT_DIR,
         user=f"{TEST_UID}:{TEST_UID}",
         environment=_environment(spec),
@@ -129,13 +134,29 @@ def _environment(spec: TestRun) -> dict[str, str]:
     # pytest honours PYTEST_ADDOPTS however the suite is started (the project's own
     # options are kept). OXZEP7_ATTEMPT numbers retries, for suites that care.
     addopts = f"{spec.env.get('PYTEST_ADDOPTS', '')} --junitxml={JUNIT_PATH}".strip()
+    rerun = {}
+    if spec.rerun:
+        addopts += f" --last-failed -o cache_dir={RERUN_CACHE}"
+        rerun = {"OXZEP7_LAST_FAILED": json.dumps(dict.fromkeys(spec.rerun, True))}
     return {
         **spec.env,
         **WRITABLE_ENV,
+        **rerun,
         "PYTEST_ADDOPTS": addopts,
         "CI": "true",
         "OXZEP7_ATTEMPT": str(spec.attempt),
     }
+
+
+def _command(spec: TestRun) -> str:
+    """The test command; a retry first writes pytest's last-failed cache (on the tmpfs)."""
+    if not spec.rerun:
+        return spec.command
+    folder = f"{RERUN_CACHE}/v/cache"
+    return (
+        f'mkdir -p {folder} && printf %s "$OXZEP7_LAST_FAILED" > {folder}/lastfailed; '
+        + spec.command
+    )
 
 
 def _run(client: docker.DockerClient, container: Container, spec: TestRun) -> Outcome:
@@ -155,7 +176,8 @@ def _run(client: docker.DockerClient, container: Container, spec: TestRun) -> Ou
         timed_out=timed_out,
         duration=duration,
         junit_xml=read_file(container, JUNIT_PATH),
-        freeze=_decode(read_file(container, FREEZE_PATH)),
+        # A retry's package set is its image's, read already by the first attempt.
+        freeze=None if spec.rerun else _decode(read_file(container, FREEZE_PATH)),
         oom_killed=oom_killed,
     )
 

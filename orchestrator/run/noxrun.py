@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from orchestrator.models import Cell
-from orchestrator.run import rundir
+from orchestrator.run import noxworkers, rundir
 
 NOX_NOXFILE_ERROR = 2
 NOX_REPORT_PARTIAL = ".nox-report{}.json.partial"  # renamed once whole
@@ -38,8 +38,10 @@ def start(
     append: bool = False,
     number: int = 1,
     env: Mapping[str, str] | None = None,
-) -> subprocess.Popen[bytes]:
-    """Start nox on ``session_names``; ``env`` adds to the environment (DOCKER_HOST)."""
+) -> noxworkers.NoxWorkers:
+    """Start ``jobs`` nox processes on ``session_names``, each running its share in turn
+    (nox's own -j would start one process per session: see run/noxworkers.py); ``env``
+    adds to the environment (DOCKER_HOST of an engine)."""
     from orchestrator.run import sessions  # imports nox: only when nox runs
 
     noxfile = Path(str(resources.files("orchestrator").joinpath("run", "noxfile.py")))
@@ -51,26 +53,27 @@ def start(
         "NO_COLOR": "1",
     }
     full_env.pop(sessions.MATRIX_VAR, None)
-    report = run.path / NOX_REPORT_PARTIAL.format(_suffix(number))
     command = [
         *(sys.executable, "-m", "nox", "--noxfile", str(noxfile), "--no-color"),
-        *("-j", str(jobs), "--report", str(report), "--no-stop-on-first-error"),
-        "-s",
-        *session_names,
+        "--no-stop-on-first-error",
     ]
-    # A resumed run adds to the log of the first. nox keeps its own descriptor.
-    with (run.path / f"nox{_suffix(number)}.log").open("a" if append else "w") as log:
-        log.write("$ " + " ".join(command) + "\n")
-        log.flush()
-        return subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=full_env, stdin=subprocess.DEVNULL
-        )
+    # A resumed run adds to the log of the first.
+    return noxworkers.start(
+        command,
+        session_names,
+        jobs,
+        report=run.path / NOX_REPORT_PARTIAL.format(_suffix(number)),
+        log=run.path / f"nox{_suffix(number)}.log",
+        env=full_env,
+        append=append,
+    )
 
 
-def keep_report(run: rundir.RunDir, number: int = 1) -> None:
-    """nox writes its report in place; it becomes nox-report.json only if whole (a full
+def keep_report(run: rundir.RunDir, nox: noxworkers.NoxWorkers, number: int = 1) -> None:
+    """The nox processes' reports, merged, become nox-report.json only if whole (a full
     disk or a killed nox leaves half of one), so the run directory has no torn file."""
     partial = run.path / NOX_REPORT_PARTIAL.format(_suffix(number))
+    nox.merge_reports(partial)
     try:
         json.loads(partial.read_text())
     except FileNotFoundError:
@@ -81,7 +84,7 @@ def keep_report(run: rundir.RunDir, number: int = 1) -> None:
     partial.replace(run.path / f"nox-report{_suffix(number)}.json")
 
 
-def stop(nox: subprocess.Popen[bytes]) -> None:
+def stop(nox: noxworkers.NoxWorkers) -> None:
     """nox got the same SIGINT from the terminal; make sure it is gone."""
     for sig, grace in ((signal.SIGINT, 20), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
         if nox.poll() is not None:

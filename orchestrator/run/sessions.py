@@ -35,8 +35,6 @@ from orchestrator.errors import (
     Oxzep7Error,
 )
 from orchestrator.models import Cell, CellResult, Plan
-from orchestrator.plan import resolve
-from orchestrator.plan.matrix import load_matrix
 from orchestrator.run import cache as result_cache
 from orchestrator.run import cellrun, results, rundir
 
@@ -108,7 +106,11 @@ def load_context(default_matrix: Path | None) -> Context:
     if matrix_path is None:
         raise Oxzep7Error(f"set {PLAN_VAR} or {MATRIX_VAR} to choose what to run")
     # The index is asked at most once per cache freshness window (10 min), so
-    # `nox -l` and nox's parallel workers re-importing this file stay cheap.
+    # `nox -l` and nox's parallel workers re-importing this file stay cheap. Imported
+    # here: a plan.json (what `oxzep7 run` passes) needs neither.
+    from orchestrator.plan import resolve
+    from orchestrator.plan.matrix import load_matrix
+
     plan = resolve.plan_matrix(load_matrix(matrix_path), use_index=not os.environ.get(NO_INDEX_VAR))
     run_path = Path(os.environ.get(RUN_DIR_VAR) or DEFAULT_NOX_RUN_DIR).resolve()
     return Context(plan, run_path)
@@ -203,15 +205,32 @@ def _connect_and_base(
     say: Callable[[str], None],
 ) -> tuple[docker.DockerClient, bases.BaseImage]:
     """A client and the base for ``python``. Raises DockerUnavailableError or
-    DockerLostError when the daemon is not there, so no cell is judged for it."""
-    client = engine.connect()
+    DockerLostError when the daemon is not there, so no cell is judged for it.
+
+    One nox process runs many sessions in turn: the client is made once, and a base
+    this process has already checked (its base session ran here) is not checked again."""
+    client = _client()
     try:
         with engine.lost_daemon_check(client):
-            return client, _ensure_base(context, client, python, env=env, say=say)
+            known = _BASES.get((str(context.run.path), python))
+            if known is not None:
+                return client, known
+            base = _ensure_base(context, client, python, env=env, say=say)
+            _BASES[(str(context.run.path), python)] = base
+            return client, base
     except BaseImageError as exc:
         if not engine.alive(client):  # a build cut off by the daemon's going away
             raise DockerLostError(str(exc)) from None
         raise
+
+
+_BASES: dict[tuple[str, str], bases.BaseImage] = {}  # (run directory, python) -> base
+
+
+@cache
+def _client() -> docker.DockerClient:
+    """One connection per process (a failed ping is not cached: it raises)."""
+    return engine.connect()
 
 
 def _ensure_base(

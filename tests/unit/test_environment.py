@@ -44,7 +44,13 @@ def test_index_and_proxy_settings_are_forwarded():
     build = from_host({**env, "OXZEP7_NO_CA_BUNDLE": "1"})
     assert dict(build.index) == {var: env[var] for var in INDEX_VARS}
     assert dict(build.proxies) == {var: env[var] for var in PROXY_VARS}
-    assert build.buildargs == env
+    # pip's settings also under uv's names, which uv reads; an explicit UV_ one wins.
+    assert build.buildargs == {
+        **env,
+        "UV_EXTRA_INDEX_URL": env["PIP_EXTRA_INDEX_URL"],
+        "UV_INSECURE_HOST": env["PIP_TRUSTED_HOST"],
+        "UV_INDEX_STRATEGY": "unsafe-best-match",
+    }
 
 
 @pytest.mark.parametrize(
@@ -53,7 +59,10 @@ def test_index_and_proxy_settings_are_forwarded():
 def test_other_host_settings_are_not_forwarded(var):
     build = from_host({var: "/host/only", "PIP_INDEX_URL": "https://pypi.example/simple"})
     assert var not in build.buildargs
-    assert build.buildargs == {"PIP_INDEX_URL": "https://pypi.example/simple"}
+    assert build.buildargs == {
+        "PIP_INDEX_URL": "https://pypi.example/simple",
+        "UV_INDEX_URL": "https://pypi.example/simple",
+    }
 
 
 def test_empty_settings_are_not_forwarded():

@@ -75,8 +75,15 @@ def test_render_cell(requirements):
     )
     assert f"FROM {BASE}" in _lines(text)
     assert CELL.id in text
-    assert 'python -m pip install ".[test]" -c /etc/oxzep7/constraints.txt' in text
-    installs_requirements = "pip install -r /etc/oxzep7/requirements.txt" in text
+    # The cell's interpreter, whatever a .python-version file in the project says.
+    assert (
+        'uv build --python /opt/venv/bin/python --wheel --out-dir "$OXZEP7_WHEELS/new" /project'
+        in text
+    )
+    assert 'uv pip install "$wheel[test]" -c /etc/oxzep7/constraints.txt' in text
+    assert "COPY --chown=10001:10001 project/ /project/" in _lines(text)
+    assert "chown -R" not in text
+    installs_requirements = "uv pip install -r /etc/oxzep7/requirements.txt" in text
     assert installs_requirements is bool(requirements)
 
 
@@ -166,4 +173,5 @@ def test_render_cell_installs_the_sdist_with_the_extras():
         CELL, base_image=BASE, project=_project(".[test]"), requirements=[], sdist="demo-1.0.tar.gz"
     )
     assert "COPY sdist/ /etc/oxzep7/sdist/" in _lines(text)
-    assert 'pip install "/etc/oxzep7/sdist/demo-1.0.tar.gz[test]"' in text
+    assert '--out-dir "$OXZEP7_WHEELS/new" /etc/oxzep7/sdist/demo-1.0.tar.gz' in text
+    assert 'uv pip install "$wheel[test]"' in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from orchestrator.models import Cell, CellResult, TestCounts
 from orchestrator.run import cellrun, container, junit
 
@@ -78,3 +80,39 @@ def test_without_junit_a_retry_that_passes_makes_the_cell_pass_as_flaky():
 def test_no_retries_leave_the_result_alone():
     first = _first(_report(a="failed"))
     assert cellrun.with_retries(first, []) is first
+
+
+def test_a_retry_that_ran_only_the_failed_tests_folds_the_same_way():
+    # Retries run only the failing tests: their report holds nothing else.
+    first = _first(_report(a="passed", b="failed", c="failed"))
+    retry = junit.Report(counts=TestCounts(passed=1, failed=1), tests={B: "passed", C: "failed"})
+    result = cellrun.with_retries(first, [_attempt(retry)])
+    assert result.flaky_tests == (B,)
+    assert result.failing_tests == (C,)
+    assert result.tests[A] == "passed"
+    assert result.counts.passed == 1 and result.counts.failed == 1
+
+
+def test_a_retry_container_runs_only_the_failed_tests(tmp_path):
+    from orchestrator.models import RunOptions
+
+    spec = container.TestRun(
+        image="img",
+        command="python -m pytest -q tests",
+        options=RunOptions(),
+        log_path=tmp_path / "t.log",
+        labels={},
+        attempt=2,
+        env={"PYTEST_ADDOPTS": "-x"},
+        rerun=(B, C),
+    )
+    env = container._environment(spec)
+    assert env["PYTEST_ADDOPTS"].startswith("-x --junitxml=")
+    assert f"--last-failed -o cache_dir={container.RERUN_CACHE}" in env["PYTEST_ADDOPTS"]
+    assert json.loads(env["OXZEP7_LAST_FAILED"]) == {B: True, C: True}
+    command = container._command(spec)
+    assert command.endswith("; python -m pytest -q tests")
+    assert f"> {container.RERUN_CACHE}/v/cache/lastfailed" in command
+    first = container.TestRun(**{**spec.__dict__, "attempt": 1, "rerun": ()})
+    assert container._command(first) == "python -m pytest -q tests"
+    assert "--last-failed" not in container._environment(first)["PYTEST_ADDOPTS"]
