@@ -289,22 +289,18 @@ def _resumed_plan(args: argparse.Namespace) -> Plan:
     return resolve.load_frozen(args.resume / "plan.json")
 
 
+def _indented(message: str) -> None:
+    console.out.print(f"  {message}")
+
+
 def cmd_bases(args: argparse.Namespace) -> int:
     plan = _plan(args)
     client = engine.connect()
     env = environment.from_host()
-    log_dir = DEFAULT_ROOT.parent / "bases"
+    options = bases.BaseOptions(DEFAULT_ROOT.parent / "bases", args.refresh, _indented)
     for python in plan.pythons:
         started = time.monotonic()
-        base = bases.ensure_base(
-            client,
-            plan.image_family,
-            python,
-            env,
-            log_dir=log_dir,
-            refresh=args.refresh,
-            say=lambda m: console.out.print(f"  {m}"),
-        )
+        base = bases.ensure_base(client, plan.image_family, python, env, options)
         took = f" in {time.monotonic() - started:.0f} s" if base.built else ""
         console.out.print(f"py{python}: {'built' if base.built else 'present'} {base.tag}{took}")
     return 0

@@ -30,17 +30,24 @@ class BaseImage:
     built: bool  # False when an existing image was reused
 
 
+@dataclass(frozen=True)
+class BaseOptions:
+    """Where base build logs go, whether to rebuild what exists, and how to say so."""
+
+    log_dir: Path
+    refresh: bool = False
+    say: Callable[[str], None] = lambda _: None
+
+
 def ensure_base(
     client: docker.DockerClient,
     family: str,
     python: str,
     env: BuildEnvironment,
-    *,
-    log_dir: Path,
-    refresh: bool = False,
-    say: Callable[[str], None] = lambda _: None,
+    options: BaseOptions,
 ) -> BaseImage:
     """Make sure the base image for ``python`` exists; build what is missing."""
+    log_dir, refresh, say = options.log_dir, options.refresh, options.say
     interpreter = interpreters.lookup(family, python)
     if interpreter is None:
         raise ConfigError(f"Python {python} is not available in image family {family!r}")
@@ -48,13 +55,11 @@ def ensure_base(
     context, tag = _context_and_tag(interpreter, parent, parent_id, env)
     log_path = log_dir / f"py{python}.build.log"
     try:
+        labels = images.labels("base", python=python, family=family)
         image_id, built = images.ensure(
             client,
             context,
-            tag=tag,
-            log_path=log_path,
-            labels=images.labels("base", python=python, family=family),
-            buildargs=env.buildargs,
+            images.BuildRequest(tag, log_path, labels, env.buildargs),
             rebuild=refresh,
             say=say,
         )

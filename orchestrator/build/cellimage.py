@@ -59,28 +59,32 @@ def context_for(
     return images.BuildContext(dockerfile=dockerfile, files=files, trees={"project/": source.tree})
 
 
+@dataclass(frozen=True)
+class CellBuild:
+    """How one run builds its cells: FROM which base, with what the host lends (CA
+    bundle, index settings), the log's path and the run's id (for labels)."""
+
+    base_tag: str
+    env: BuildEnvironment
+    log_path: Path
+    run_id: str
+
+
 def ensure_cell_image(
-    client: docker.DockerClient,
-    plan: Plan,
-    cell: Cell,
-    *,
-    base_tag: str,
-    env: BuildEnvironment,
-    log_path: Path,
-    run_id: str,
+    client: docker.DockerClient, plan: Plan, cell: Cell, build: CellBuild
 ) -> CellImage:
     """Build the cell's image unless an identical one exists. Raises images.BuildFailed."""
+    base_tag, env, log_path, run_id = build.base_tag, build.env, build.log_path, build.run_id
     source = _source(plan)
     context, tag = _context_and_tag(plan, cell, base_tag, env, source)
-    image_id, built = images.ensure(
-        client,
-        context,
-        tag=tag,
-        log_path=log_path,
-        labels=images.labels("cell", cell=cell.id, run=run_id),
-        buildargs=env.buildargs,
+    request = images.BuildRequest(
+        tag,
+        log_path,
+        images.labels("cell", cell=cell.id, run=run_id),
+        env.buildargs,
         build_env={"OXZEP7_WHEELS": wheel_dir(plan, base_tag, source, env)},
     )
+    image_id, built = images.ensure(client, context, request)
     return CellImage(tag, image_id, built)
 
 

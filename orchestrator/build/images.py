@@ -100,24 +100,34 @@ def find_image(client: docker.DockerClient, tag: str) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class BuildRequest:
+    """What to make of a build context: the tag, where its log goes, its labels, the
+    index and proxy settings (build arguments), and variables for the build script only
+    (never committed into the image)."""
+
+    tag: str
+    log_path: Path
+    labels: Mapping[str, str]
+    buildargs: Mapping[str, str] = field(default_factory=dict)
+    build_env: Mapping[str, str] = field(default_factory=dict)
+
+
 def ensure(
     client: docker.DockerClient,
     context: BuildContext,
+    request: BuildRequest,
     *,
-    tag: str,
-    log_path: Path,
-    labels: Mapping[str, str],
-    buildargs: Mapping[str, str] | None = None,
-    build_env: Mapping[str, str] | None = None,
     rebuild: bool = False,
     say: Callable[[str], None] = lambda _: None,
 ) -> tuple[str, bool]:
-    """The id of image ``tag`` and whether it was built now: an existing image with this
-    content-hash tag is reused (unless ``rebuild``), anything else is built.
+    """The id of image ``request.tag`` and whether it was built now: an existing image
+    with this content-hash tag is reused (unless ``rebuild``), anything else is built.
 
     Either way the rendered Dockerfile is kept beside the log. A reuse is noted in the
     log unless this run already wrote it (a base is checked again by each of its cells,
     and must not overwrite its own build log)."""
+    tag, log_path = request.tag, request.log_path
     _keep_dockerfile(context, log_path)
     existing = None if rebuild else find_image(client, tag)
     if existing:
@@ -126,19 +136,10 @@ def ensure(
         return existing, False
     say(f"building {tag}")
     if builder() == "dockerfile":
-        return _build(client, context, tag, log_path, labels, buildargs or {}), True
+        return _build(client, context, tag, log_path, request.labels, request.buildargs), True
     from orchestrator.build import oneshot  # it builds on this module
 
-    image_id = oneshot.build(
-        client,
-        context,
-        tag=tag,
-        log_path=log_path,
-        labels=labels,
-        buildargs=buildargs or {},
-        build_env=build_env,
-    )
-    return image_id, True
+    return oneshot.build(client, context, request), True
 
 
 def builder() -> str:

@@ -29,8 +29,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping
-from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import docker
 import docker.errors
@@ -73,17 +72,13 @@ KEEP_CONFIG = (
 def build(
     client: docker.DockerClient,
     context: images.BuildContext,
-    *,
-    tag: str,
-    log_path: Path,
-    labels: Mapping[str, str],
-    buildargs: Mapping[str, str],
-    build_env: Mapping[str, str] | None = None,
+    request: images.BuildRequest,
     timeout: float = images.BUILD_TIMEOUT,
 ) -> str:
-    """Build ``context`` as ``tag`` in one container and one commit; returns the image id.
-    ``build_env`` adds variables for the build script only (not committed). Raises
-    images.BuildFailed with the log's tail."""
+    """Build ``context`` as ``request.tag`` in one container and one commit; returns the
+    image id. ``request.build_env`` adds variables for the build script only (not
+    committed). Raises images.BuildFailed with the log's tail."""
+    log_path = request.log_path
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log:
         try:
@@ -93,80 +88,100 @@ def build(
             message = f"cannot build this Dockerfile in one step: {exc}"
             raise images.BuildFailed(message, "") from None
         try:
-            return _build(client, recipe, context, tag, log, labels, buildargs, build_env, timeout)
+            return _Build(client, recipe, request, log, timeout).run(context)
         except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
             log.write(f"\nERROR: {exc}\n")
             log.flush()
             raise images.BuildFailed(str(exc), images.tail(log_path)) from None
 
 
-def _build(
-    client: docker.DockerClient,
-    recipe: Recipe,
-    context: images.BuildContext,
-    tag: str,
-    log: Any,
-    labels: Mapping[str, str],
-    buildargs: Mapping[str, str],
-    build_env: Mapping[str, str] | None,
-    timeout: float,
-) -> str:
-    log_path = Path(log.name)
-    try:
-        parent: dict[str, Any] = client.api.inspect_image(recipe.parent)  # type: ignore[no-untyped-call]
-    except docker.errors.ImageNotFound:
-        log.write(f"ERROR: the parent image {recipe.parent} is not here\n")
-        raise images.BuildFailed(f"no image {recipe.parent}", "") from None
-    started = time.monotonic()
-    log.write(f"oxzep7: building {tag} in one container from {recipe.parent}\n")
-    log.flush()
-    container = client.containers.create(
-        recipe.parent,
-        name=container_name(tag),
-        command=["sh", f"{BUILD_DIR}/build.sh"],
-        user="root",
-        working_dir="/",
-        labels=dict(labels),  # the image's own: a commit merges them in, adding nothing
-        mounts=[Mount(target=CACHE_MOUNT, source=_cache_volume(client), type="volume")],
-    )
-    try:
-        container.put_archive("/", _archive(recipe, context, buildargs, build_env or {}))
+class _Build:
+    """One build: a container from the recipe's parent runs the script, then is
+    committed as the image."""
+
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        recipe: Recipe,
+        request: images.BuildRequest,
+        log: Any,
+        timeout: float,
+    ) -> None:
+        self.client, self.recipe, self.request = client, recipe, request
+        self.log, self.timeout = log, timeout
+        self.started = time.monotonic()
+
+    def say(self, text: str) -> None:
+        self.log.write(text)
+        self.log.flush()
+
+    def fail(self, line: str, message: str) -> NoReturn:
+        self.say(f"\nERROR: {line}\n")
+        raise images.BuildFailed(message, images.tail(self.request.log_path))
+
+    def run(self, context: images.BuildContext) -> str:
+        try:
+            parent: dict[str, Any] = self.client.api.inspect_image(self.recipe.parent)  # type: ignore[no-untyped-call]
+        except docker.errors.ImageNotFound:
+            self.say(f"ERROR: the parent image {self.recipe.parent} is not here\n")
+            raise images.BuildFailed(f"no image {self.recipe.parent}", "") from None
+        self.say(
+            f"oxzep7: building {self.request.tag} in one container from {self.recipe.parent}\n"
+        )
+        container = self.client.containers.create(
+            self.recipe.parent,
+            name=container_name(self.request.tag),
+            command=["sh", f"{BUILD_DIR}/build.sh"],
+            user="root",
+            working_dir="/",
+            labels=dict(self.request.labels),  # the image's own: a commit merges them in
+            mounts=[Mount(target=CACHE_MOUNT, source=_cache_volume(self.client), type="volume")],
+        )
+        try:
+            request = self.request
+            archive = _archive(self.recipe, context, request.buildargs, request.build_env)
+            container.put_archive("/", archive)
+            self._run_script(container)
+            return self._commit(container, parent)
+        finally:
+            _remove(container)
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def _run_script(self, container: Any) -> None:
         container.start()
-        log.write(f"oxzep7: container started at {time.monotonic() - started:.2f} s\n")
-        timer = threading.Timer(timeout, _kill, (container,))
+        self.say(f"oxzep7: container started at {self._elapsed():.2f} s\n")
+        timer = threading.Timer(self.timeout, _kill, (container,))
         timer.daemon = True
         timer.start()
         try:
             for chunk in container.logs(stream=True, follow=True):
-                log.write(chunk.decode("utf-8", errors="replace"))
-                log.flush()
+                self.say(chunk.decode("utf-8", errors="replace"))
             status = container.wait(timeout=60)["StatusCode"]
         finally:
             timer.cancel()
-        if time.monotonic() - started >= timeout:
-            log.write(f"\nERROR: build timed out after {timeout:.0f} s\n")
-            log.flush()
-            raise images.BuildFailed("build timed out", images.tail(log_path))
+        if self._elapsed() >= self.timeout:
+            self.fail(f"build timed out after {self.timeout:.0f} s", "build timed out")
         if status != 0:
-            log.write(f"\nERROR: the build script exited with {status}\n")
-            log.flush()
-            raise images.BuildFailed(f"build step failed (exit {status})", images.tail(log_path))
-        log.write(f"oxzep7: build steps done at {time.monotonic() - started:.2f} s\n")
-        log.flush()
-        repository, _, version = tag.rpartition(":")
-        committed = client.api.commit(
+            self.fail(
+                f"the build script exited with {status}", f"build step failed (exit {status})"
+            )
+        self.say(f"oxzep7: build steps done at {self._elapsed():.2f} s\n")
+
+    def _commit(self, container: Any, parent: dict[str, Any]) -> str:
+        repository, _, version = self.request.tag.rpartition(":")
+        committed = self.client.api.commit(
             str(container.id),
             repository=repository,
             tag=version,
-            message=f"oxzep7: {recipe.parent} + one container run of the rendered Dockerfile",
-            conf=config(parent.get("Config") or {}, recipe, labels),
+            message=f"oxzep7: {self.recipe.parent} + one container run of the rendered Dockerfile",
+            conf=config(parent.get("Config") or {}, self.recipe, self.request.labels),
         )
-        log.write(
-            f"oxzep7: committed {tag} ({committed['Id']}) at {time.monotonic() - started:.2f} s\n"
+        self.say(
+            f"oxzep7: committed {self.request.tag} ({committed['Id']}) at {self._elapsed():.2f} s\n"
         )
         return str(committed["Id"])
-    finally:
-        _remove(container)
 
 
 def container_name(tag: str) -> str:

@@ -83,15 +83,8 @@ def _build(job: _Job, base_tag: str, env: BuildEnvironment) -> cellimage.CellIma
     log_path = job.folder / "build.log"
     job.logs["build"] = str(log_path)
     try:
-        return cellimage.ensure_cell_image(
-            job.client,
-            job.plan,
-            job.cell,
-            base_tag=base_tag,
-            env=env,
-            log_path=log_path,
-            run_id=job.run.run_id,
-        )
+        build = cellimage.CellBuild(base_tag, env, log_path, job.run.run_id)
+        return cellimage.ensure_cell_image(job.client, job.plan, job.cell, build)
     except images.BuildFailed as exc:
         # The build stream reports a vanished daemon as a failed build.
         if not engine.alive(job.client):

@@ -58,15 +58,12 @@ def start(
         "--no-stop-on-first-error",
     ]
     # A resumed run adds to the log of the first.
-    return noxworkers.start(
-        command,
-        session_names,
-        jobs,
+    outputs = noxworkers.Outputs(
         report=run.path / NOX_REPORT_PARTIAL.format(_suffix(number)),
         log=run.path / f"nox{_suffix(number)}.log",
-        env=full_env,
         append=append,
     )
+    return noxworkers.start(command, session_names, jobs, outputs, full_env)
 
 
 def keep_report(run: rundir.RunDir, nox: noxworkers.NoxWorkers, number: int = 1) -> None:

@@ -18,6 +18,7 @@ import json
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -87,19 +88,27 @@ def combine(codes: Sequence[int]) -> int:
     return max(codes, default=0)
 
 
+@dataclass(frozen=True)
+class Outputs:
+    """Where the workers write: nox's report (one part each, merged later) and their
+    shared log, started afresh unless ``append`` (a resumed run adds to its log)."""
+
+    report: Path
+    log: Path
+    append: bool = False
+
+
 def start(
     command: Sequence[str],
     names: Sequence[str],
     jobs: int,
-    *,
-    report: Path,
-    log: Path,
+    outputs: Outputs,
     env: Mapping[str, str],
-    append: bool = False,
 ) -> NoxWorkers:
     """Start ``command`` (nox and its options, without ``--report`` and ``-s``) once per
-    share of ``names``; every process writes to ``log`` (appending, so lines interleave
-    whole) and its own part of ``report``."""
+    share of ``names``; every process writes to the log (appending, so lines interleave
+    whole) and its own part of the report."""
+    report, log, append = outputs.report, outputs.log, outputs.append
     procs: list[subprocess.Popen[bytes]] = []
     reports: list[Path] = []
     if not append:

@@ -246,8 +246,7 @@ def _ensure_base(
         context.plan.image_family,
         python,
         env or environment.from_host(),
-        log_dir=context.run.bases,
-        say=say,
+        bases.BaseOptions(context.run.bases, say=say),
     )
 
 

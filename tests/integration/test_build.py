@@ -24,7 +24,7 @@ SECRET_INDEX = f"https://oxzep7user:{TOKEN}@pypi.org/simple/"
 def test_credentials_in_the_index_url_reach_neither_history_nor_config(tmp_path):
     client = docker.from_env()
     host = environment.from_host()
-    base = bases.ensure_base(client, "debian", "3.11", host, log_dir=tmp_path / "bases")
+    base = bases.ensure_base(client, "debian", "3.11", host, bases.BaseOptions(tmp_path / "bases"))
     secret = environment.BuildEnvironment(
         ca_bundle=host.ca_bundle,
         index={"PIP_INDEX_URL": SECRET_INDEX},
@@ -39,9 +39,8 @@ def test_credentials_in_the_index_url_reach_neither_history_nor_config(tmp_path)
         cells=(Cell(id="py3.11-click8.1.8", python="3.11", deps={"click": "8.1.8"}),),
     )
     log = tmp_path / "build.log"
-    image = cellimage.ensure_cell_image(
-        client, plan, plan.cells[0], base_tag=base.tag, env=secret, log_path=log, run_id="secret"
-    )
+    build = cellimage.CellBuild(base_tag=base.tag, env=secret, log_path=log, run_id="secret")
+    image = cellimage.ensure_cell_image(client, plan, plan.cells[0], build)
     try:
         assert image.built, "a new index setting makes a new image"
         assert "Installed" in log.read_text()  # uv installed through the secret index

@@ -35,7 +35,7 @@ def test_workers_look_like_one_process_and_their_reports_merge(tmp_path):
     )
     log, report = tmp_path / "nox.log", tmp_path / ".nox-report.json.partial"
     workers = noxworkers.start(
-        [sys.executable, "-c", script], ["a", "b", "c"], 2, report=report, log=log, env={}
+        [sys.executable, "-c", script], ["a", "b", "c"], 2, noxworkers.Outputs(report, log), {}
     )
     assert workers.wait(timeout=60) == 1
     assert workers.poll() == 1 and workers.returncode == 1
@@ -61,9 +61,8 @@ def test_wait_times_out_like_popen(tmp_path):
         [sys.executable, "-c", "import time; time.sleep(30)"],
         ["x"],
         1,
-        report=tmp_path / "r",
-        log=tmp_path / "log",
-        env={},
+        noxworkers.Outputs(tmp_path / "r", tmp_path / "log"),
+        {},
     )
     try:
         with pytest.raises(subprocess.TimeoutExpired):
