@@ -180,6 +180,13 @@ class _Handler(BaseHTTPRequestHandler):
     server: ThreadingHTTPServer
 
     def do_GET(self) -> None:
+        self._answer(with_body=True)
+
+    def do_HEAD(self) -> None:
+        # uv asks HEAD of a wheel (for range requests) before it downloads it.
+        self._answer(with_body=False)
+
+    def _answer(self, *, with_body: bool) -> None:
         index: IndexServer = self.server.index  # type: ignore[attr-defined]
         tag = self.headers.get("If-None-Match")
         status, kind, body, etag = index.answer(self.path, tag)
@@ -190,7 +197,8 @@ class _Handler(BaseHTTPRequestHandler):
         if etag:
             self.send_header("ETag", etag)
         self.end_headers()
-        self.wfile.write(body)
+        if with_body:
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep pytest output clean
