@@ -13,9 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import signal
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -26,7 +24,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from orchestrator import LABEL_PREFIX, console, environment
+from orchestrator import LABEL_PREFIX, console, environment, interrupts
 from orchestrator.assess import advisories
 from orchestrator.build import engine, images
 from orchestrator.conclude import conclude
@@ -101,7 +99,7 @@ def execute(request: RunRequest) -> int:
         stack.enter_context(_only_one_process(run))
         for member in fleet:
             stack.enter_context(engine.lost_daemon_check(member.client))
-        stack.enter_context(_terminate_as_interrupt())
+        stack.enter_context(interrupts.terminate_as_interrupt())
         active = _resume(request, fleet, run) if request.resume else _fresh(request, fleet, run)
         _record(run, request, fleet)
         return _execute(active, request)
@@ -310,20 +308,6 @@ def _raise_if_lost(run: rundir.RunDir, data: results.RunResults, ending: str) ->
         f"{(reason.splitlines() or [''])[0][:160]}{cut}; finished cells are kept in "
         f"{run.results_file}; once it is back: oxzep7 run --resume {run.path}"
     )
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a CI job cancelled, ``kill``) cleans up like Ctrl-C: nox is stopped, this
-    run's containers are removed and finished results are kept."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager

@@ -12,18 +12,15 @@ import fcntl
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 import docker
 
-from orchestrator import storage
+from orchestrator import interrupts, storage
 from orchestrator.build import images
 from orchestrator.errors import BaseImageError
 
@@ -98,7 +95,7 @@ def script_for(suite: str, scripts_dir: Path = SCRIPTS_DIR) -> list[str]:
 def _build(client: docker.DockerClient, suite: str, mirror: str, tag: str, log_path: Path) -> str:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with (
-        _terminate_as_interrupt(),
+        interrupts.terminate_as_interrupt(),
         tempfile.TemporaryDirectory(prefix=f"oxzep7-{suite}-") as tmp,
         log_path.open("w") as log,
     ):
@@ -172,17 +169,3 @@ def _unmount_below(root: Path) -> None:
 def _unescape(field: str) -> str:
     """mountinfo writes space, tab, newline and backslash as octal escapes."""
     return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
-
-
-@contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """nox stops a parallel session with SIGTERM, which would end Python without running
-    any cleanup; as KeyboardInterrupt it unwinds, unmounting and deleting the chroot."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
