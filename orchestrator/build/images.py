@@ -74,17 +74,26 @@ class BuildContext:
 
 def _add_tree(archive: tarfile.TarFile, prefix: str, files: project.Tree) -> None:
     for entry in files.entries:
-        path = files.root / entry.path
         info = tarfile.TarInfo(prefix + entry.path)
         info.mode = entry.mode
-        info.mtime = project.clamp_mtime(path.lstat().st_mtime)
-        if entry.link is not None:
-            info.type, info.linkname = tarfile.SYMTYPE, entry.link
-            archive.addfile(info)
-            continue
-        with path.open("rb") as handle:
-            info.size = os.fstat(handle.fileno()).st_size
-            archive.addfile(info, handle)
+        add_tree_entry(archive, info, files, entry)
+
+
+def add_tree_entry(
+    archive: tarfile.TarFile, info: tarfile.TarInfo, tree: project.Tree, entry: project.Entry
+) -> None:
+    """``entry`` of ``tree`` into ``archive`` as ``info`` (name, mode and owner are the
+    caller's): its mtime clamped to 1980 or later, then its link target, or its content
+    streamed from disk (never held in memory)."""
+    path = tree.root / entry.path
+    info.mtime = project.clamp_mtime(path.lstat().st_mtime)
+    if entry.link is not None:
+        info.type, info.linkname = tarfile.SYMTYPE, entry.link
+        archive.addfile(info)
+        return
+    with path.open("rb") as handle:
+        info.size = os.fstat(handle.fileno()).st_size
+        archive.addfile(info, handle)
 
 
 def labels(kind: str, **values: str) -> dict[str, str]:

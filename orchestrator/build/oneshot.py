@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
-import os
 import re
 import secrets
 import shlex
@@ -313,16 +312,7 @@ def _add_tree(
 ) -> None:
     for entry in tree.entries:
         _parents(folder, base, entry.path)
-        path = tree.root / entry.path
-        info = _info(base + entry.path, entry.mode, owner)
-        info.mtime = project.clamp_mtime(path.lstat().st_mtime)
-        if entry.link is not None:
-            info.type, info.linkname = tarfile.SYMTYPE, entry.link
-            archive.addfile(info)
-            continue
-        with path.open("rb") as handle:
-            info.size = os.fstat(handle.fileno()).st_size
-            archive.addfile(info, handle)
+        images.add_tree_entry(archive, _info(base + entry.path, entry.mode, owner), tree, entry)
 
 
 def _info(path: str, mode: int, owner: tuple[int, int]) -> tarfile.TarInfo:
