@@ -16,11 +16,11 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
 from orchestrator import console, runner, verdict
+from orchestrator.cli_args import SubParsers
 from orchestrator.errors import ConfigError
 from orchestrator.models import RAN, Plan
 from orchestrator.plan import expand, feasibility, resolve
@@ -162,7 +162,7 @@ def _record(run_dir: Path, found: Sequence[FirstBad]) -> None:
 # --------------------------------------------------------------------------- the command
 
 
-def add_command(commands: Any, epilog: str, positive: Callable[[str], int]) -> None:
+def add_command(commands: SubParsers, epilog: str, positive: Callable[[str], int]) -> None:
     """``oxzep7 bisect RUN_DIR CELL`` on the CLI's subcommands."""
     bisect = commands.add_parser(
         "bisect",

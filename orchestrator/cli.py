@@ -23,7 +23,7 @@ from orchestrator import (
     verdict,
 )
 from orchestrator.build import bases, engine
-from orchestrator.cli_args import EPILOG, positive
+from orchestrator.cli_args import EPILOG, SubParsers, positive
 from orchestrator.errors import (
     EXIT_BROKEN_PIPE,
     EXIT_CELLS_FAILED,
@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_parser(commands: cli_nightly.SubParsers) -> None:
+def _run_parser(commands: SubParsers) -> None:
     run = commands.add_parser(
         "run",
         help="build and test every cell, then summarize",
@@ -143,7 +143,7 @@ def _run_parser(commands: cli_nightly.SubParsers) -> None:
     run.set_defaults(func=cmd_run)
 
 
-def _report_parser(commands: cli_nightly.SubParsers) -> None:
+def _report_parser(commands: SubParsers) -> None:
     report_cmd = commands.add_parser(
         "report",
         help="render a finished run's verdict and results",

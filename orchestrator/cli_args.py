@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from orchestrator.errors import EXIT_CODES
+
+# argparse's _SubParsersAction, which typeshed keeps private: what add_parser is called on.
+SubParsers = Any
 
 EPILOG = (
     "exit codes:\n"

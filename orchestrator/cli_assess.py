@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator import console, runner
-from orchestrator.cli_args import EPILOG, positive
+from orchestrator.cli_args import EPILOG, SubParsers, positive
 from orchestrator.errors import ConfigError
 from orchestrator.plan import interpreters, resolve
 from orchestrator.report import terminal
 from orchestrator.run.rundir import DEFAULT_ROOT
 
 
-def assess_commands(commands: Any) -> None:
+def assess_commands(commands: SubParsers) -> None:
     """``assess`` and ``try`` (orchestrator/assess): a project's own files, no matrix file."""
     assess = commands.add_parser(
         "assess",

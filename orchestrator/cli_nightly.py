@@ -7,10 +7,9 @@ import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from orchestrator import console, history
-from orchestrator.cli_args import EPILOG
+from orchestrator.cli_args import EPILOG, SubParsers
 from orchestrator.conclude import conclude
 from orchestrator.errors import ConfigError
 from orchestrator.export import cells, github, gitlab
@@ -23,8 +22,6 @@ from orchestrator.run import collate, engines, rundir
 from orchestrator.run.rundir import DEFAULT_ROOT, write_text
 from orchestrator.sanitize import clean
 from orchestrator.verdict import compute
-
-SubParsers = Any  # argparse's _SubParsersAction, which typeshed keeps private
 
 
 def run_arguments(run: argparse.ArgumentParser) -> None:
