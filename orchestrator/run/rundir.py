@@ -72,8 +72,22 @@ class RunDir:
 
     def load_plan(self) -> Plan:
         """The run's plan.json, checked like any input (it may have been edited or
-        damaged since the run wrote it)."""
-        return planfile.load(self.plan_file)
+        damaged since the run wrote it). Checked once per version of the file in this
+        process: collating reads it again after every cell."""
+        try:
+            info = self.plan_file.stat()
+        except OSError:
+            return planfile.load(self.plan_file)  # says what is wrong with it
+        key = (info.st_ino, info.st_mtime_ns, info.st_size)
+        known = _CHECKED_PLANS.get(self.plan_file)
+        if known is None or known[0] != key:
+            known = (key, planfile.load(self.plan_file))
+            _CHECKED_PLANS[self.plan_file] = known
+        return known[1]
+
+
+# plan.json path -> (inode, mtime, size) it had when checked, and the plan it held.
+_CHECKED_PLANS: dict[Path, tuple[tuple[int, int, int], Plan]] = {}
 
 
 def new_run_id(name: str) -> str:
