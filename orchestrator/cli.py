@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from orchestrator.plan import resolve
 from orchestrator.plan.index import choose_url
 from orchestrator.plan.matrix import load_matrix
 from orchestrator.report import terminal
-from orchestrator.run import results
+from orchestrator.run import basephase, results
 from orchestrator.run.rundir import DEFAULT_ROOT, write_text
 
 
@@ -298,11 +299,17 @@ def cmd_bases(args: argparse.Namespace) -> int:
     client = engine.connect()
     env = environment.from_host()
     options = bases.BaseOptions(DEFAULT_ROOT.parent / "bases", args.refresh, _indented)
-    for python in plan.pythons:
+
+    def one(python: str) -> None:
         started = time.monotonic()
         base = bases.ensure_base(client, plan.image_family, python, env, options)
         took = f" in {time.monotonic() - started:.0f} s" if base.built else ""
         console.out.print(f"py{python}: {'built' if base.built else 'present'} {base.tag}{took}")
+
+    # All at once, as `oxzep7 run` does: a base build mostly waits on the network and disk.
+    with ThreadPoolExecutor(max_workers=basephase.AT_ONCE) as pool:
+        for done in [pool.submit(one, python) for python in plan.pythons]:
+            done.result()  # the first error, as raised
     return 0
 
 

@@ -1,7 +1,8 @@
 """``oxzep7 run``: plan -> run directory -> nox (one session per cell) -> summary.
 
 nox does the scheduling (``-j``, ``requires=``); this module starts it (one nox per
-Docker engine, each with the cells that engine got), turns the result files that
+Docker engine, each with the cells that engine got; first, when an engine lacks bases
+its cells need, a nox that builds them all at once: ``run.basephase``), turns the result files that
 sessions write into progress lines, and on Ctrl-C stops nox, removes this run's
 containers and keeps every finished result. Before nox starts, each cell whose inputs
 are all unchanged since an earlier run reuses that result (``run.cache``); when every
@@ -39,6 +40,7 @@ from orchestrator.history import dates, failon
 from orchestrator.models import PASSED, Cell, CellResult, Plan
 from orchestrator.plan.index import IndexClient
 from orchestrator.run import (
+    basephase,
     cache,
     collate,
     engines,
@@ -219,27 +221,60 @@ def _reuse(active: _Active) -> tuple[CellResult, ...]:
 
 
 def _run_cells(active: _Active, done: int = 0) -> str:
-    """Start nox on each engine's cells and follow them; says how it ended: "done",
-    "noxfile" (nox could not load the sessions), "interrupted" or "lost" (a daemon
-    went away)."""
+    """Run the cells: first, on each engine, the bases its cells need and lack, all at
+    once; then nox on each engine's cells, ``jobs`` at a time. Says how it ended:
+    "done", "noxfile" (nox could not load the sessions), "interrupted" or "lost" (a
+    daemon went away)."""
     shares = engines.assign(active.cells, len(active.engines))
+    watcher = progress.Watcher(active.run, active.plan, [c.id for c in active.cells], done=done)
+    first = [
+        basephase.missing(m.client, active.plan, share)
+        for m, share in zip(active.engines, shares, strict=False)
+    ]
+    if any(first):
+        # A base build mostly waits on the mirror, the index and the disk; built one
+        # after another behind the cells that need them, they were most of a cold run.
+        phase = [(names, min(len(names), basephase.AT_ONCE)) for names in first]
+        ending = _follow(active, phase, watcher, append=active.resumed, what="bases")
+        if ending != "done":
+            return ending
+        # A base that failed has recorded its cells as errors: they are done.
+        shares = [
+            [c for c in share if not active.run.cell_result(c.id).exists()] for share in shares
+        ]
+        if not any(shares):
+            return ending
+    names = [[noxrun.session_name(c) for c in share] for share in shares]
+    cells = [(n, active.jobs) for n in names]
+    return _follow(active, cells, watcher, append=active.resumed or any(first), what="cells")
+
+
+def _follow(
+    active: _Active,
+    work: list[tuple[list[str], int]],
+    watcher: progress.Watcher,
+    *,
+    append: bool,
+    what: str,
+) -> str:
+    """Start nox on each engine's sessions (``work``: names and processes per engine), and
+    follow them to the end; on Ctrl-C stop them. Either way remove the run's containers
+    and keep nox's reports."""
     noxes: list[Nox] = []
-    for number, (member, share) in enumerate(zip(active.engines, shares, strict=False), 1):
-        if share:
-            names = [noxrun.session_name(c) for c in share]
+    for number, (member, (names, jobs)) in enumerate(zip(active.engines, work, strict=False), 1):
+        if names:
             nox = noxrun.start(
-                active.run, active.jobs, names, append=active.resumed, number=number, env=member.env
+                active.run, jobs, names, append=append, number=number, env=member.env
             )
             noxes.append((member, number, nox))
     if len(noxes) > 1:
         console.lines(
             [
-                f"  {m.name}: {len(s)} cells"
-                for m, s in zip(active.engines, shares, strict=False)
-                if s
+                f"  {m.name}: {len(n)} {what}"
+                for m, (n, _) in zip(active.engines, work, strict=False)
+                if n
             ]
         )
-    watcher = progress.Watcher(active.run, active.plan, [c.id for c in active.cells], done=done)
     try:
         ending = _watch(noxes, watcher)
     except KeyboardInterrupt:

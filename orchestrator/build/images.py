@@ -8,13 +8,15 @@ templates avoid BuildKit-only syntax (``RUN --mount``, ``COPY --chmod``).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import os
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TextIO
@@ -23,7 +25,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
-from orchestrator import LABEL_PREFIX
+from orchestrator import LABEL_PREFIX, storage
 from orchestrator.build import project
 
 SPOOL_BYTES = 8 << 20  # a build context larger than this goes to a temp file
@@ -143,12 +145,30 @@ def ensure(
         if not log_path.exists():
             log_path.write_text(f"reused existing image {tag} ({existing})\n")
         return existing, False
-    say(f"building {tag}")
-    if builder() == "dockerfile":
-        return _build(client, context, tag, log_path, request.labels, request.buildargs), True
-    from orchestrator.build import oneshot  # it builds on this module
+    with _build_lock(tag):
+        # Another process (a nox worker needing the same base) may have built it meanwhile.
+        existing = None if rebuild else find_image(client, tag)
+        if existing:
+            log_path.write_text(f"reused existing image {tag} ({existing}), built meanwhile\n")
+            return existing, False
+        say(f"building {tag}")
+        if builder() == "dockerfile":
+            return _build(client, context, tag, log_path, request.labels, request.buildargs), True
+        from orchestrator.build import oneshot  # it builds on this module
 
-    return oneshot.build(client, context, request), True
+        return oneshot.build(client, context, request), True
+
+
+@contextmanager
+def _build_lock(tag: str) -> Iterator[None]:
+    """One build of ``tag`` at a time on this machine: two processes that need the same
+    image (nox workers whose cells share a base) build it once, the second one waits."""
+    folder = storage.cache_dir() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(tag.encode()).hexdigest()[:24]
+    with (folder / f"build-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def builder() -> str:

@@ -25,9 +25,14 @@ def _suffix(number: int) -> str:
 
 
 def session_name(cell: Cell) -> str:
-    """The nox session of a cell (``sessions.cell_session_name``, without importing nox:
-    a run whose cells are all reused never starts nox, nor imports it)."""
+    """The nox session of a cell. Named here, not beside the sessions: this module does
+    not import nox (a run whose cells are all reused never starts nox, nor imports it)."""
     return f"test({cell.id})"
+
+
+def base_session_name(python: str) -> str:
+    """The nox session that builds (or finds) the interpreter base of ``python``."""
+    return f"base(py{python})"
 
 
 def start(

@@ -37,6 +37,8 @@ from orchestrator.errors import (
 from orchestrator.models import Cell, CellResult, Plan
 from orchestrator.run import cache as result_cache
 from orchestrator.run import cellrun, results, rundir
+from orchestrator.run.noxrun import base_session_name
+from orchestrator.run.noxrun import session_name as cell_session_name
 
 PLAN_VAR, MATRIX_VAR, RUN_DIR_VAR = "OXZEP7_PLAN", "OXZEP7_MATRIX", "OXZEP7_RUN_DIR"
 NO_INDEX_VAR = "OXZEP7_NO_INDEX"  # set: plan from exact pins only, never ask the index
@@ -61,14 +63,6 @@ class Context:
         return rundir.create(
             self._run_path.parent, self.plan, run_id=self._run_path.name, point_latest=False
         )
-
-
-def base_session_name(python: str) -> str:
-    return f"base(py{python})"
-
-
-def cell_session_name(cell: Cell) -> str:
-    return f"test({cell.id})"
 
 
 def register(default_matrix: Path | None = None) -> Plan:
