@@ -75,15 +75,24 @@ def keep_report(run: rundir.RunDir, nox: noxworkers.NoxWorkers, number: int = 1)
     """The nox processes' reports, merged, become nox-report.json only if whole (a full
     disk or a killed nox leaves half of one), so the run directory has no torn file."""
     partial = run.path / NOX_REPORT_PARTIAL.format(_suffix(number))
+    final = run.path / f"nox-report{_suffix(number)}.json"
     nox.merge_reports(partial)
     try:
-        json.loads(partial.read_text())
+        report = json.loads(partial.read_text())
     except FileNotFoundError:
         return
     except (OSError, ValueError):
         partial.unlink(missing_ok=True)
         return
-    partial.replace(run.path / f"nox-report{_suffix(number)}.json")
+    # The bases' nox came first (or an earlier part of a resumed run): its sessions stay.
+    try:
+        earlier = json.loads(final.read_text())
+        report["sessions"] = earlier["sessions"] + report["sessions"]
+        report["result"] = earlier["result"] or report["result"]
+        partial.write_text(json.dumps(report, indent=2))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # none, or not one nox wrote: replaced
+    partial.replace(final)
 
 
 def stop(nox: noxworkers.NoxWorkers) -> None:

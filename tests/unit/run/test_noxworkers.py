@@ -71,3 +71,19 @@ def test_wait_times_out_like_popen(tmp_path):
     finally:
         workers.send_signal(9)
         workers.wait(timeout=30)
+
+
+def test_the_cells_report_adds_to_the_bases_report_of_the_same_run(tmp_path):
+    from orchestrator.run import noxrun, rundir
+
+    run = rundir.RunDir(tmp_path)
+    (tmp_path / "nox-report.json").write_text(
+        json.dumps({"result": 1, "sessions": [{"name": "base(py3.9)", "result": "failed"}]})
+    )
+    part = tmp_path / ".nox-report.json.partial.1"
+    part.write_text(json.dumps({"result": 0, "sessions": [{"name": "test(c)"}]}))
+    noxrun.keep_report(run, noxworkers.NoxWorkers([], [part]))
+    report = json.loads((tmp_path / "nox-report.json").read_text())
+    assert [s["name"] for s in report["sessions"]] == ["base(py3.9)", "test(c)"]
+    assert report["result"] == 1
+    assert not part.exists()
