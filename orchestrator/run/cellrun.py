@@ -1,9 +1,10 @@
 """Build and test one cell, turning every outcome into a CellResult.
 
 A failing build, an unreadable JUnit file or a hanging suite is a result of
-this cell, never an exception that stops the run. A cell whose tests fail is
-run again (``run.retries`` times, in a fresh container): tests that failed and
-then passed are *flaky*, reported apart from passes and failures.
+this cell, never an exception that stops the run. A cell whose tests fail runs
+its failed tests again (``run.retries`` times, in the same container: see
+``run.attempts``): tests that failed and then passed are *flaky*, reported apart
+from passes and failures.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ PYTEST_NO_TESTS = 5
 
 @dataclass(frozen=True)
 class Attempt:
-    """One run of the test command in a fresh container."""
+    """One run of the test command, judged."""
 
     outcome: container.Outcome
     report: junit.Report | None
@@ -93,15 +94,9 @@ def _build(job: _Job, base_tag: str, env: BuildEnvironment) -> cellimage.CellIma
 
 
 def _test(job: _Job, image: cellimage.CellImage) -> CellResult:
-    """Run the tests, again for each retry of a failing first attempt."""
-    first = _attempt(job, image.tag, number=1)
+    """Run the tests, and the failed ones again for each retry (in the same container)."""
+    first, *retries = _attempts(job, image.tag)
     job.logs["test"] = str(job.folder / "test.log")
-    # A retry runs only the tests that failed (when JUnit named them), not the suite.
-    failing = first.report.failing if first.report else ()
-    retries = [
-        _attempt(job, image.tag, number=n + 2, rerun=failing)
-        for n in range(job.plan.run.retries if first.status == "failed" else 0)
-    ]
     _keep_files(first, job.folder, job.logs)
     report = first.report
     result = CellResult(
@@ -134,24 +129,26 @@ def _log_failure(first: Attempt, log: Path) -> Failure | None:
         return None
 
 
-def _attempt(job: _Job, image: str, *, number: int, rerun: tuple[str, ...] = ()) -> Attempt:
-    log_path = job.folder / ("test.log" if number == 1 else f"test.attempt{number}.log")
+def _attempts(job: _Job, image: str) -> list[Attempt]:
+    """The attempts of one container run: the first, then the retries it made."""
     spec = container.TestRun(
         image=image,
         command=job.plan.project.test,
         options=job.plan.run,
-        log_path=log_path,
+        log_path=job.folder / "test.log",
         labels=images.labels("test", cell=job.cell.id, run=job.run.run_id),
-        attempt=number,
         env=job.plan.project.env,
-        rerun=rerun,
+        retries=job.plan.run.retries,
     )
-    outcome = container.run_tests(job.client, spec)
-    report, junit_problem = _report(outcome.junit_xml)
-    status, message = _judge(outcome, report, job.plan.run)
-    if status == "failed" and report is None:
-        message += f": {images.tail(log_path, 1)}"
-    return Attempt(outcome, report, status, "\n".join(m for m in (message, junit_problem) if m))
+    judged = []
+    for number, outcome in enumerate(container.run_tests(job.client, spec), 1):
+        report, junit_problem = _report(outcome.junit_xml)
+        status, message = _judge(outcome, report, job.plan.run)
+        if status == "failed" and report is None:
+            message += f": {images.tail(spec.attempt_log(number), 1)}"
+        message = "\n".join(m for m in (message, junit_problem) if m)
+        judged.append(Attempt(outcome, report, status, message))
+    return judged
 
 
 def with_retries(result: CellResult, retries: list[Attempt]) -> CellResult:

@@ -1,8 +1,9 @@
 """Run one cell's test command in a container, with a timeout and isolation.
 
 create + start + wait, never ``containers.run``: run() pulls missing images and
-``auto_remove`` loses exit codes and logs. Files the run produces (JUnit XML,
-the resolved package list) are copied out with ``get_archive`` before the
+``auto_remove`` loses exit codes and logs. The first attempt and its retries run in
+the one container (``run.attempts``); the files they produce (JUnit XML, exit codes,
+the resolved package list) are copied out with one ``get_archive`` before the
 container is removed, so no host directory needs to be writable by it.
 
 The container is hardened: an unprivileged user, every capability dropped,
@@ -16,10 +17,8 @@ container.
 from __future__ import annotations
 
 import contextlib
-import io
-import json
+import hashlib
 import math
-import tarfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from docker.types import Mount
 
 from orchestrator.build import engine
 from orchestrator.models import RunOptions
+from orchestrator.run import attempts
 from orchestrator.run.rundir import write_text
 
 PROJECT_DIR = "/project"
@@ -40,11 +40,6 @@ HOME_DIR = "/home/oxzep7"
 # The unprivileged user every base image creates (dockerfiles/base-*.Dockerfile.j2),
 # by number: it works even if a suite's image lost its /etc/passwd entry.
 TEST_UID = 10001
-# On the /project volume, not in /tmp: a tmpfs is emptied when the container stops,
-# a volume keeps its files until the container is removed, so get_archive finds them.
-JUNIT_PATH = f"{PROJECT_DIR}/.oxzep7-junit.xml"
-FREEZE_PATH = "/etc/oxzep7/freeze.txt"
-RERUN_CACHE = "/tmp/.oxzep7-pytest-cache"  # a retry's pytest cache (see TestRun.rerun)
 PIDS_LIMIT = 1024
 SIGKILL_EXIT = 128 + 9  # what sh reports for a child killed by SIGKILL (the OOM killer's)
 OOM_EVENT_GRACE = 2.0  # seconds
@@ -71,24 +66,26 @@ class TestRun:
     image: str
     command: str
     options: RunOptions
-    log_path: Path
+    log_path: Path  # attempt 1's log; a retry's goes beside it (test.attempt2.log)
     labels: Mapping[str, str]
-    attempt: int = 1  # OXZEP7_ATTEMPT: 1 for the first run, 2 for the first retry...
     env: Mapping[str, str] = field(default_factory=dict)  # the project's own variables
-    # A retry: the test ids that failed before. pytest runs only those (--last-failed,
-    # with a cache written from them); if none of them is found it runs everything.
-    rerun: tuple[str, ...] = ()
+    retries: int = 0  # attempts after a failing one, each of the failed tests only
+
+    def attempt_log(self, number: int) -> Path:
+        if number == 1:
+            return self.log_path
+        return self.log_path.with_name(f"{self.log_path.stem}.attempt{number}.log")
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a container run produced."""
+    """What one attempt produced."""
 
     exit_code: int | None
     timed_out: bool
-    duration: float
+    duration: float  # of the whole container run (every attempt)
     junit_xml: bytes | None
-    freeze: str | None
+    freeze: str | None  # the image's package set (read once, given to the first attempt)
     oom_killed: bool = False  # the kernel killed a process for exceeding run.memory
 
 
@@ -96,9 +93,10 @@ def oom_message(options: RunOptions) -> str:
     return f"killed: out of memory (run.memory is {options.memory})"
 
 
-def run_tests(client: docker.DockerClient, spec: TestRun) -> Outcome:
-    """Run ``spec.command`` in ``spec.image`` (in /project, unprivileged); its output
-    goes to ``spec.log_path``. Raises DockerLostError if the daemon goes away."""
+def run_tests(client: docker.DockerClient, spec: TestRun) -> list[Outcome]:
+    """Run ``spec.command`` in ``spec.image`` (in /project, unprivileged), and again for
+    each retry while it fails; one Outcome per attempt that started, the first first.
+    The logs go to ``spec.attempt_log(n)``. Raises DockerLostError if the daemon goes away."""
     with engine.lost_daemon_check(client):
         container = create(client, spec)
         try:
@@ -108,11 +106,11 @@ def run_tests(client: docker.DockerClient, spec: TestRun) -> Outcome:
 
 
 def create(client: docker.DockerClient, spec: TestRun) -> Container:
-    """The hardened container of one attempt, created but not started."""
+    """The hardened container of a cell's attempts, created but not started."""
     options = spec.options
     return client.containers.create(
         spec.image,
-        command=["sh", "-c", _command(spec)],
+        command=["sh", "-c", attempts.SCRIPT],
         working_dir=PROJECT_DIR,
         user=f"{TEST_UID}:{TEST_UID}",
         environment=_environment(spec),
@@ -131,55 +129,54 @@ def create(client: docker.DockerClient, spec: TestRun) -> Container:
 
 
 def _environment(spec: TestRun) -> dict[str, str]:
-    # pytest honours PYTEST_ADDOPTS however the suite is started (the project's own
-    # options are kept). OXZEP7_ATTEMPT numbers retries, for suites that care.
-    addopts = f"{spec.env.get('PYTEST_ADDOPTS', '')} --junitxml={JUNIT_PATH}".strip()
-    rerun = {}
-    if spec.rerun:
-        addopts += f" --last-failed -o cache_dir={RERUN_CACHE}"
-        rerun = {"OXZEP7_LAST_FAILED": json.dumps(dict.fromkeys(spec.rerun, True))}
+    # pytest honours PYTEST_ADDOPTS however the suite is started: the script adds its
+    # options to the project's own. OXZEP7_ATTEMPT numbers retries, for suites that care.
+    script = attempts.environment(spec.command, spec.options.timeout, spec.retries, _mark(spec))
     return {
         **spec.env,
         **WRITABLE_ENV,
-        **rerun,
-        "PYTEST_ADDOPTS": addopts,
+        **script,
+        "OXZEP7_PYTEST_ADDOPTS": spec.env.get("PYTEST_ADDOPTS", ""),
         "CI": "true",
-        "OXZEP7_ATTEMPT": str(spec.attempt),
     }
 
 
-def _command(spec: TestRun) -> str:
-    """The test command; a retry first writes pytest's last-failed cache (on the tmpfs)."""
-    if not spec.rerun:
-        return spec.command
-    folder = f"{RERUN_CACHE}/v/cache"
-    return (
-        f'mkdir -p {folder} && printf %s "$OXZEP7_LAST_FAILED" > {folder}/lastfailed; '
-        + spec.command
-    )
+def _mark(spec: TestRun) -> str:
+    """The line the script prints between attempts: unlikely in a suite's own output."""
+    return f"[oxzep7 {hashlib.sha256(str(spec.log_path).encode()).hexdigest()[:12]}] attempt"
 
 
-def _run(client: docker.DockerClient, container: Container, spec: TestRun) -> Outcome:
+def _run(client: docker.DockerClient, container: Container, spec: TestRun) -> list[Outcome]:
     started = time.monotonic()
     container.start()
-    exit_code, timed_out = _wait(client, container, spec.options.timeout)
+    # Each attempt is bounded in the container; this is the backstop if that fails.
+    budget = (spec.options.timeout + attempts.KILL_GRACE) * (1 + spec.retries) + 30
+    exit_code, killed = _wait(client, container, budget)
     duration = time.monotonic() - started
-    oom_killed = _oom_killed(container, exit_code == SIGKILL_EXIT and not timed_out)
+    files = attempts.read_files(_read(container, attempts.OUT_DIR))
+    count = max(files.count, 1)
+    oom_killed = _oom_killed(container, exit_code == SIGKILL_EXIT and not killed)
     log = container.logs(stdout=True, stderr=True).decode("utf-8", errors="replace")
-    if timed_out:
-        log += f"\n[oxzep7] killed after the {spec.options.timeout} s timeout\n"
-    if oom_killed:
-        log += f"\n[oxzep7] {oom_message(spec.options)}\n"
-    write_text(spec.log_path, log)  # atomic: a full disk leaves no half a log
-    return Outcome(
-        exit_code=exit_code,
-        timed_out=timed_out,
-        duration=duration,
-        junit_xml=read_file(container, JUNIT_PATH),
-        # A retry's package set is its image's, read already by the first attempt.
-        freeze=None if spec.rerun else _decode(read_file(container, FREEZE_PATH)),
-        oom_killed=oom_killed,
-    )
+    outcomes = []
+    for number, text in enumerate(attempts.split_log(log, _mark(spec), count), 1):
+        last = number == count
+        code = files.exit_codes.get(number, exit_code if last else None)
+        timed_out = code == attempts.TIMED_OUT or (last and killed)
+        if timed_out:
+            text += f"\n[oxzep7] killed after the {spec.options.timeout} s timeout\n"
+        if last and oom_killed:
+            text += f"\n[oxzep7] {oom_message(spec.options)}\n"
+        write_text(spec.attempt_log(number), text)  # atomic: a full disk leaves no half a log
+        outcome = Outcome(
+            exit_code=code,
+            timed_out=timed_out,
+            duration=duration,
+            junit_xml=files.junit.get(number),
+            freeze=files.freeze if number == 1 else None,
+            oom_killed=last and oom_killed,
+        )
+        outcomes.append(outcome)
+    return outcomes
 
 
 def _oom_killed(container: Container, likely: bool) -> bool:
@@ -218,20 +215,13 @@ def _wait(
     return status, True
 
 
-def read_file(container: Container, path: str) -> bytes | None:
-    """The content of ``path`` in the (stopped) container, or None when absent."""
+def _read(container: Container, path: str) -> bytes | None:
+    """``path`` of the (stopped) container as a tar, or None when absent."""
     try:
         chunks, _ = container.get_archive(path)
     except docker.errors.NotFound:
         return None
-    with tarfile.open(fileobj=io.BytesIO(b"".join(chunks))) as archive:
-        member = archive.next()
-        handle = archive.extractfile(member) if member else None
-        return handle.read() if handle else None
-
-
-def _decode(data: bytes | None) -> str | None:
-    return data.decode("utf-8", errors="replace") if data is not None else None
+    return b"".join(chunks)
 
 
 def _remove(container: Container) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from orchestrator.models import Cell, CellResult, TestCounts
 from orchestrator.run import cellrun, container, junit
 
@@ -91,28 +89,3 @@ def test_a_retry_that_ran_only_the_failed_tests_folds_the_same_way():
     assert result.failing_tests == (C,)
     assert result.tests[A] == "passed"
     assert result.counts.passed == 1 and result.counts.failed == 1
-
-
-def test_a_retry_container_runs_only_the_failed_tests(tmp_path):
-    from orchestrator.models import RunOptions
-
-    spec = container.TestRun(
-        image="img",
-        command="python -m pytest -q tests",
-        options=RunOptions(),
-        log_path=tmp_path / "t.log",
-        labels={},
-        attempt=2,
-        env={"PYTEST_ADDOPTS": "-x"},
-        rerun=(B, C),
-    )
-    env = container._environment(spec)
-    assert env["PYTEST_ADDOPTS"].startswith("-x --junitxml=")
-    assert f"--last-failed -o cache_dir={container.RERUN_CACHE}" in env["PYTEST_ADDOPTS"]
-    assert json.loads(env["OXZEP7_LAST_FAILED"]) == {B: True, C: True}
-    command = container._command(spec)
-    assert command.endswith("; python -m pytest -q tests")
-    assert f"> {container.RERUN_CACHE}/v/cache/lastfailed" in command
-    first = container.TestRun(**{**spec.__dict__, "attempt": 1, "rerun": ()})
-    assert container._command(first) == "python -m pytest -q tests"
-    assert "--last-failed" not in container._environment(first)["PYTEST_ADDOPTS"]
