@@ -5,8 +5,11 @@ step that runs nothing, and cannot mount a cache. Here the parent image is start
 as root, with every file the Dockerfile COPYs already in place (put in with
 ``put_archive`` before the start, owners as ``COPY --chown`` says), a script that runs
 the RUN steps in order with the ENV of each point, and a named volume holding uv's
-download cache and the project's built wheels. The container is then committed with the
-whole image config set at once (ENV, WORKDIR, USER, labels).
+download cache and the project's built wheels. What the container changed then becomes
+the image, with the whole image config set at once (ENV, WORKDIR, USER, labels): as one
+layer the script tarred itself, added by ``docker load`` (build/layer.py: a commit walks
+the whole image on engines without a native diff), or by a commit where the image has no
+``find`` or ``tar``.
 
 Secrets: build args (index URLs with credentials, proxies) are written to a file in
 the container that the script reads and deletes before anything else runs, so they
@@ -36,7 +39,7 @@ import requests.exceptions
 from docker.types import Mount
 
 from orchestrator import LABEL_PREFIX
-from orchestrator.build import images, project
+from orchestrator.build import images, layer, project
 from orchestrator.build.recipe import Copy, Env, Recipe, RecipeError, Run, Workdir, parse
 from orchestrator.environment import PROXY_VARS
 
@@ -141,7 +144,7 @@ class _Build:
             archive = _archive(self.recipe, context, request.buildargs, request.build_env)
             container.put_archive("/", archive)
             self._run_script(container)
-            return self._commit(container, parent)
+            return self._load(container, parent) or self._commit(container, parent)
         finally:
             _remove(container)
 
@@ -167,6 +170,18 @@ class _Build:
                 f"the build script exited with {status}", f"build step failed (exit {status})"
             )
         self.say(f"oxzep7: build steps done at {self._elapsed():.2f} s\n")
+
+    def _load(self, container: Any, parent: dict[str, Any]) -> str | None:
+        """The image made from the layer the script tarred (see build/layer.py); None
+        when it left none."""
+        conf = config(parent.get("Config") or {}, self.recipe, self.request.labels)
+        image_id = layer.load(self.client, container, parent, conf, self.request.tag)
+        if image_id is not None:
+            self.say(
+                f"oxzep7: loaded {self.request.tag} ({image_id}) at {self._elapsed():.2f} s"
+                " (the build's changes as one layer, no commit)\n"
+            )
+        return image_id
 
     def _commit(self, container: Any, parent: dict[str, Any]) -> str:
         repository, _, version = self.request.tag.rpartition(":")
@@ -214,6 +229,7 @@ def script(recipe: Recipe, build_env: Mapping[str, str]) -> str:
         f"rm -rf {BUILD_DIR}",  # the build args leave the filesystem before any step runs
         "unset UV_NO_CACHE",
         *(f"export {k}={shlex.quote(v)}" for k, v in {**BUILD_ONLY_ENV, **build_env}.items()),
+        *layer.script_start(),
         "cd /",
     ]
     total = len(recipe.steps)
@@ -234,7 +250,7 @@ def script(recipe: Recipe, build_env: Mapping[str, str]) -> str:
             lines.append(f"flock {CACHE_MOUNT}/.uv.lock /bin/sh -c {shlex.quote(step.command)}")
         else:
             lines.append(f"/bin/sh -c {shlex.quote(step.command)}")
-    lines.append("echo 'oxzep7: build steps done'")
+    lines += ["cd /", *layer.script_end(), "echo 'oxzep7: build steps done'"]
     return "\n".join(lines) + "\n"
 
 
@@ -267,6 +283,8 @@ def _archive(
         for step in recipe.steps:
             if isinstance(step, Copy):
                 _add_copy(archive, step, context)
+        copied = [name for name in archive.getnames() if not name.startswith(BUILD_DIR[1:])]
+        _add_file(archive, layer.COPIED, layer.copied_list(copied), 0o644)
     data.seek(0)
     return data
 

@@ -1,8 +1,10 @@
 """One-container builds on the real engine: credentials in the index URL stay out of the
-image, and the image is what the rendered Dockerfile describes."""
+image, the image is what the rendered Dockerfile describes, and an image loaded as one
+layer of the build's changes is the image a commit makes."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 
@@ -72,3 +74,78 @@ def test_credentials_in_the_index_url_reach_neither_history_nor_config(tmp_path)
 
 def _docker(*args: str) -> str:
     return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout
+
+
+# What a build does to a filesystem, in every way a layer must carry: files and folders
+# made, a file changed in place, a mode changed, a link made, a file and a folder of the
+# parent deleted, a folder deleted with what is under it, COPY'd files with their owner.
+EVERY_CHANGE = """\
+FROM {base}
+COPY --chown=10001:10001 data.txt /project/data.txt
+RUN mkdir -p /opt/made/deep && echo made > /opt/made/deep/file \\
+ && echo changed >> /etc/debian_version && chmod 600 /etc/issue \\
+ && ln -s /opt/made/deep/file /opt/link && ln /opt/made/deep/file /opt/hard \\
+ && rm /etc/issue.net && rm -rf /usr/share/zoneinfo/Europe \\
+ && rm -rf /opt/venv/lib/python3.11/site-packages/pip
+"""
+
+
+def test_an_image_loaded_as_one_layer_is_the_image_a_commit_makes(tmp_path, monkeypatch):
+    from orchestrator.build import images, layer, oneshot
+
+    client = docker.from_env()
+    base = bases.ensure_base(
+        client, "debian", "3.11", environment.from_host(), bases.BaseOptions(tmp_path / "b")
+    )
+    context = images.BuildContext(
+        EVERY_CHANGE.format(base=base.tag), files={"data.txt": b"payload\n"}
+    )
+    tags = {way: f"oxzep7-test/layer:{way}" for way in ("loaded", "committed")}
+    try:
+        loaded = oneshot.build(client, context, _request(tags["loaded"], tmp_path))
+        assert "(the build's changes as one layer, no commit)" in _log(tmp_path, "loaded")
+        # An image with no find or tar: no listing at the start, so no layer; it commits.
+        monkeypatch.setattr(layer, "script_start", lambda: [])
+        committed = oneshot.build(client, context, _request(tags["committed"], tmp_path))
+        assert "committed" in _log(tmp_path, "committed")
+        assert loaded != committed
+        assert _tree(client, tags["loaded"]) == _tree(client, tags["committed"])
+        configs = [client.images.get(tag).attrs["Config"] for tag in tags.values()]
+        assert configs[0] == configs[1]
+        parent_layers = client.images.get(base.tag).attrs["RootFS"]["Layers"]
+        layers = client.images.get(tags["loaded"]).attrs["RootFS"]["Layers"]
+        assert layers[:-1] == parent_layers and len(layers) == len(parent_layers) + 1
+    finally:
+        for tag in tags.values():
+            with contextlib.suppress(docker.errors.ImageNotFound):
+                client.images.remove(tag, force=True)
+
+
+def _request(tag: str, folder):
+    from orchestrator.build import images
+
+    name = tag.rsplit(":", 1)[1]
+    return images.BuildRequest(tag, folder / f"{name}.log", images.labels("test", run="layer"))
+
+
+def _log(folder, name: str) -> str:
+    return (folder / f"{name}.log").read_text()
+
+
+def _tree(client, tag: str) -> list[str]:
+    """Every path with its type, mode, owner, size, link target and content digest."""
+    script = (
+        "find / -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path /etc/hosts"
+        " -o -path /etc/hostname -o -path /etc/resolv.conf \\) -prune"
+        " -o -printf '%p %y %m %U:%G %s %l\\n' | sort"
+        " && find /opt /etc /project -xdev -type f -exec md5sum {} +"
+        " | grep -v -e /etc/hostname -e /etc/hosts -e /etc/resolv.conf | sort"
+    )
+    output = client.containers.run(
+        tag, ["sh", "-c", script], user="0", remove=True, network_mode="none"
+    ).decode()
+    lines = output.splitlines()
+    assert "/opt/link l 777 0:0 19 /opt/made/deep/file" in lines
+    assert not any(line.startswith("/usr/share/zoneinfo/Europe") for line in lines)
+    assert any(line.startswith("/project/data.txt f 644 10001:10001 8") for line in lines)
+    return lines
