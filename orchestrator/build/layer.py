@@ -38,9 +38,9 @@ _PRUNE = ("./proc", "./sys", "./dev", "." + LAYER_DIR, "./.oxzep7-build")
 _ENGINE_FILES = ("./etc/hosts", "./etc/hostname", "./etc/resolv.conf", "./.dockerenv")
 
 
-def _find(*tests: str) -> str:
+def _find(actions: str = "-print") -> str:
     pruned = " -o ".join(f"-path {path}" for path in _PRUNE)
-    return f"find . -xdev \\( {pruned} \\) -prune -o {' '.join(tests)} -print"
+    return f"find . -xdev \\( {pruned} \\) -prune -o {actions}"
 
 
 def script_start() -> list[str]:
@@ -61,8 +61,9 @@ def script_end() -> list[str]:
     d = LAYER_DIR
     skip = " ".join(f"-e {path}" for path in _ENGINE_FILES)
     return [
-        f"if [ -f {d}/before ] && (cd / && {_find()}) > {d}/after"
-        f" && (cd / && {_find('-cnewer', f'{d}/start')}) > {d}/new; then",
+        # One walk writes both lists: everything, and what changed since the start.
+        f"if [ -f {d}/before ] && (cd / && "
+        f"{_find(f'-fprint {d}/after -cnewer {d}/start -fprint {d}/new')}); then",
         f"  {{ cat {d}/new; cat {COPIED} 2>/dev/null; }}"
         f" | {{ grep -v -x -F -e . {skip} || true; }} | sort -u > {d}/changed",
         f"  tar -C / --numeric-owner --no-recursion --ignore-failed-read"
