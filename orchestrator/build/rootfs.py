@@ -167,7 +167,11 @@ def _running(cmd: list[str], log: IO[str], tmp: Path) -> Iterator[subprocess.Pop
     ``tmp`` detached, before the temporary directory is deleted: deleting through a
     mount (its chroot's /proc, /sys, /dev) would reach the host's files."""
     env = {**os.environ, "TMPDIR": str(tmp)}
-    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, env=env)
+    # Its own process group: on some errors mmdebstrap sends SIGHUP to its whole group
+    # (kill HUP => -getpgrp()), which would end oxzep7 (and nox) without any cleanup.
+    process = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=log, env=env, start_new_session=True
+    )
     try:
         yield process
     finally:

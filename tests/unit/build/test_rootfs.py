@@ -162,3 +162,12 @@ def test_mounts_below_the_chroot_are_detached_deepest_first(tmp_path):
 
 def test_mountinfo_escapes_are_read_back():
     assert rootfs._unescape(r"/tmp/a\040b\134c") == "/tmp/a b\\c"
+
+
+def test_mmdebstraps_hangup_of_its_process_group_does_not_reach_oxzep7(monkeypatch, tmp_path):
+    """mmdebstrap ends its children on some errors with SIGHUP to its process group."""
+    script = "import os, signal; signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
+    script += "os.killpg(os.getpgrp(), signal.SIGHUP); raise SystemExit(1)"
+    _fake_tool(monkeypatch, tmp_path, script)
+    with pytest.raises(BaseImageError, match="exit 1"):
+        rootfs._build(_Client(_Api()), "bookworm", MIRROR, tmp_path / "log")
