@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="build the interpreter base images a matrix needs",
         description="Build (or reuse) the interpreter base images of "
         "MATRIX, including Debian root filesystems made with "
-        "debootstrap where no registry is reachable.",
+        "mmdebstrap where no registry is reachable.",
     )
     _plan_arguments(base)
     base.add_argument(

@@ -14,12 +14,15 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from orchestrator.build import images, rootfs, templates
+from orchestrator.build import images, oneshot, rootfs, templates
 from orchestrator.environment import BuildEnvironment
 from orchestrator.errors import BaseImageError, ConfigError
 from orchestrator.plan import interpreters
 
 BASE_REPO = "oxzep7/base"
+# The one-container builder's cache volume keeps uv's wheel for every base (the
+# templates' ARG OXZEP7_TOOLS): downloaded once per machine, not once per base.
+TOOLS_ENV = {"OXZEP7_TOOLS": f"{oneshot.CACHE_MOUNT}/tools"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ def ensure_base(
         image_id, built = images.ensure(
             client,
             context,
-            images.BuildRequest(tag, log_path, labels, env.buildargs),
+            images.BuildRequest(tag, log_path, labels, env.buildargs, TOOLS_ENV),
             rebuild=refresh,
             say=say,
         )

@@ -33,7 +33,7 @@ class Options:
     cron: str = "17 3 * * *"
     fail_on: str = "new"
     max_jobs: int = cells.GITHUB_MAX_JOBS
-    family: str = "debian"  # debian needs debootstrap, as root
+    family: str = "debian"  # debian needs mmdebstrap, as root
 
 
 def workflow(options: Options) -> str:
@@ -89,15 +89,17 @@ def _plan(options: Options) -> dict[str, Any]:
 
 
 def _cell(options: Options) -> dict[str, Any]:
-    # debootstrap needs root: the debian family's runs (and their files) are root's.
+    # mmdebstrap needs root: the debian family's runs (and their files) are root's.
     sudo = 'sudo --preserve-env env "PATH=$PATH" ' if options.family == "debian" else ""
     root = "sudo " if sudo else ""
     steps = _setup(options)
     if options.family == "debian":
         steps.append(
             {
-                "name": "debootstrap (Debian root filesystems for the interpreter bases)",
-                "run": "sudo apt-get update -q && sudo apt-get install -y -q debootstrap",
+                "name": "mmdebstrap (Debian root filesystems for the interpreter bases)",
+                # The runner is Ubuntu: mmdebstrap checks a Debian mirror with Debian's keys.
+                "run": "sudo apt-get update -q && sudo apt-get install -y -q mmdebstrap "
+                "debian-archive-keyring",
             }
         )
     run = (

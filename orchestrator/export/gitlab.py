@@ -78,7 +78,7 @@ def child(plan: Plan, options: Options) -> str:
             "parallel": {"matrix": [{"CELLS": [",".join(job.cells) for job in jobs]}]},
             "script": [
                 _install(options),
-                *_debootstrap(options),
+                *_rootfs_tool(options),
                 run,
                 'mkdir -p "out/$CI_JOB_ID" && cp -R runs/latest/cells/. "out/$CI_JOB_ID/"',
                 "cp plan.json out/plan.json",
@@ -111,7 +111,8 @@ def _install(options: Options) -> str:
     return f"python -m pip install {yamltext.shell(options.install)}"
 
 
-def _debootstrap(options: Options) -> list[str]:
+def _rootfs_tool(options: Options) -> list[str]:
+    """mmdebstrap, which builds the debian family's root filesystems (as root)."""
     if options.family != "debian":
         return []
-    return ["apt-get update -q && apt-get install -y -q debootstrap"]
+    return ["apt-get update -q && apt-get install -y -q mmdebstrap"]

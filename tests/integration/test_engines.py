@@ -2,7 +2,7 @@
 of its own (its own socket, data root, exec root and bridge), and ``--engine`` spreads
 the cells over the usual engine and that one; each builds what its cells need (the
 second starts empty but for the Debian root filesystem, which the test copies into it
-with docker save/load rather than waiting minutes for debootstrap: it is not a product
+with docker save/load rather than waiting for mmdebstrap: it is not a product
 of the cells).
 
 Needs root, dockerd and iproute2 (this is how the machine that runs CI is set up); it

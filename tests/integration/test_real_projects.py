@@ -72,7 +72,7 @@ axes: {{python: ["3.11"]}}
 
 def test_every_debian_interpreter_builds_and_runs(write_matrix, tmp_path):
     """Each interpreter of the debian family, bases built from nothing but a Debian
-    mirror (3.14 and 3.15 come from forky, which Debian 12's debootstrap does not know).
+    mirror (3.14 and 3.15 come from forky, the testing suite, in one root filesystem).
     The example's cgi use breaks from 3.13 on (PEP 594), and only that."""
     matrix = write_matrix(f"""
 name: interpreters

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.build import images, oneshot, project, recipe, templates
+from orchestrator.build import bases, images, oneshot, project, recipe, templates
 from orchestrator.build.recipe import Copy, Env, RecipeError, Run, Workdir
 from orchestrator.environment import BuildEnvironment
 from orchestrator.models import Cell, Project
@@ -95,8 +95,15 @@ def test_the_base_dockerfiles_are_carried_out_in_one_container():
         )
         parsed = recipe.parse(text)
         assert len(parsed.commands) == 1
-        assert "pip install --upgrade pip uv" in parsed.commands[0]
+        command = parsed.commands[0]
+        assert "--upgrade" not in command  # the suite's or image's pip is enough
+        assert 'pip download -q --no-deps --dest "$OXZEP7_TOOLS" uv' in command
+        assert 'pip install --no-index --find-links "$OXZEP7_TOOLS" uv' in command
         assert parsed.env["UV_COMPILE_BYTECODE"] == "1"
+        # the builder points the wheel's folder at its cache volume, for this build only
+        script = oneshot.script(parsed, bases.TOOLS_ENV)
+        assert f"export OXZEP7_TOOLS={oneshot.CACHE_MOUNT}/tools" in script
+        assert "OXZEP7_TOOLS" not in str(oneshot.config({}, parsed, {}))
 
 
 def test_build_args_go_to_a_file_the_script_deletes_first_and_never_to_the_config():

@@ -34,6 +34,15 @@ def test_render_base_debian(debian311):
     assert f"FROM {ROOTFS}" in _lines(text)
     assert "apt-get install -y --no-install-recommends python3.11 python3.11-venv" in text
     assert "python3.11 -m venv /opt/venv" in text
+    assert "--upgrade pip" not in text  # the suite's pip is enough; uv installs the cells
+
+
+def test_render_base_debian_runs_apt_only_on_a_root_filesystem_without_the_interpreter(
+    debian311,
+):
+    text = templates.render_base(debian311, rootfs_image=ROOTFS, ca_bundle=False)
+    guard = "dpkg -s python3.11 python3.11-venv tzdata >/dev/null 2>&1"
+    assert text.index(guard) < text.index("|| { apt-get") < text.index("python3.11 -m venv")
     for var in INDEX_VARS:
         assert f"ARG {var}" in _lines(text)
 
