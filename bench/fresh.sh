@@ -7,7 +7,8 @@
 #
 #   sudo bench/fresh.sh            # needs root, dockerd, iproute2, mmdebstrap, git
 #
-# Prints the run's own output, then "fresh run: N s (exit E)". Cleans up after itself.
+# Prints the run's own output, then "fresh run: N s (exit E)"; keeps the run directory in
+# /tmp/oxzep7-fresh-last-run and removes everything else it made.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/oxzep7-fresh-XXXXXX)
@@ -56,3 +57,6 @@ status=0
 python3 -m orchestrator run matrices/example.yaml || status=$?
 end=$(date +%s.%N)
 printf 'fresh run: %.1f s (exit %s)\n' "$(echo "$end - $start" | bc)" "$status"
+# The run directory (build logs with their timings) outlives the clean-up.
+keep=/tmp/oxzep7-fresh-last-run
+rm -rf "$keep" && cp -rL "$work/clone/.oxzep7/runs/latest" "$keep" && echo "run directory kept in $keep"
