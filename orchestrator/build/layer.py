@@ -33,6 +33,9 @@ from orchestrator.build import images
 LAYER_DIR = "/.oxzep7-layer"
 COPIED = f"{LAYER_DIR}/copied"  # the host writes it: the paths it put in before the start
 SPOOL_BYTES = 8 << 20
+# The build (a project's setup.py among it) could write anything there: a listing larger
+# than this is not read into memory, and without it no layer is made (the caller commits).
+MAX_LIST_BYTES = 64 << 20
 # Mount points Docker gives every container: never part of an image.
 _PRUNE = ("./proc", "./sys", "./dev", "." + LAYER_DIR, "./.oxzep7-build")
 _ENGINE_FILES = ("./etc/hosts", "./etc/hostname", "./etc/resolv.conf", "./.dockerenv")
@@ -122,7 +125,7 @@ def _layer(outer_stream: IO[bytes], out: IO[bytes]) -> str | None:
                 if name == "layer.tar":
                     found = True
                     _copy_members(handle, result)
-                elif name in ("before", "after"):
+                elif name in ("before", "after") and member.size <= MAX_LIST_BYTES:
                     lists[name] = handle.read().decode("utf-8", "surrogateescape").splitlines()
         if not found or set(lists) != {"before", "after"}:
             return None

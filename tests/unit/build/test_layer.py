@@ -45,6 +45,16 @@ def test_the_layer_is_the_changes_and_the_whiteouts_and_its_digest_is_of_those_b
     assert names == ["opt/venv/new.py", "etc/oxzep7/freeze.txt", "opt/venv/.wh.old.py"]
 
 
+def test_an_oversized_listing_is_not_read_and_makes_no_layer(monkeypatch):
+    monkeypatch.setattr(layer, "MAX_LIST_BYTES", 10)
+    outer = {
+        ".oxzep7-layer/before": b"./a\n./b\n./c\n./d\n",
+        ".oxzep7-layer/after": b"./a\n",
+        ".oxzep7-layer/layer.tar": tar_bytes({"./a": b""}),
+    }
+    assert layer._layer(io.BytesIO(tar_bytes(outer)), io.BytesIO()) is None
+
+
 def test_no_tar_or_no_listing_means_no_layer():
     lists = {".oxzep7-layer/before": b"./a\n", ".oxzep7-layer/after": b"./a\n"}
     assert layer._layer(io.BytesIO(tar_bytes(lists)), io.BytesIO()) is None
