@@ -5,15 +5,14 @@ cutting its output into one log per attempt."""
 
 from __future__ import annotations
 
-import io
 import subprocess
-import tarfile
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from orchestrator.run import attempts
+from tests.unit.build.test_layer import tar_bytes
 
 MARK = "[oxzep7 test] attempt"
 
@@ -101,13 +100,3 @@ def test_a_log_without_the_marks_stays_whole_and_missing_parts_are_empty():
 
 def tar_of(folder: Path) -> bytes:
     return tar_bytes({f"out/{p.name}": p.read_bytes() for p in folder.iterdir()})
-
-
-def tar_bytes(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
