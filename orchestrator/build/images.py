@@ -172,7 +172,7 @@ def _build_lock(tag: str) -> Iterator[None]:
 
 
 def builder() -> str:
-    """How images are built: "oneshot" (one container run and one commit, with a shared
+    """How images are built: "oneshot" (one container run and one layer, with a shared
     download cache; the default) or "dockerfile" (the classic builder, step by step),
     chosen by OXZEP7_BUILDER. Both carry out the same rendered Dockerfile."""
     chosen = os.environ.get(BUILDER_VAR, "") or "oneshot"

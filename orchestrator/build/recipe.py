@@ -3,7 +3,7 @@
 The classic builder spends seconds on every step, even one that runs nothing (ENV,
 COPY, WORKDIR, USER, LABEL each make a layer). oxzep7's templates use a small subset
 of the Dockerfile language, so the same text can instead be carried out in one
-container (``oneshot.py``) and committed once. This module parses that subset:
+container (``oneshot.py``) and made into one layer. This module parses that subset:
 
     FROM image            ENV k=v k2="quoted \\"value\\""      ARG NAME[=default]
     COPY [--chown=U:G] src... dest                            RUN shell command
