@@ -153,7 +153,9 @@ def _base_session(context: Context, python: str) -> Callable[[nox.Session], None
             "built": base.built,
             "duration": round(time.monotonic() - started, 1),
         }
-        rundir.write_json(context.run.base_done(python), marker)
+        # The cells' base sessions find what the bases' phase built: its record stays.
+        if base.built or not context.run.base_done(python).exists():
+            rundir.write_json(context.run.base_done(python), marker)
         session.log(f"base py{python}: {'built' if base.built else 'reused'} {base.tag}")
 
     return session
