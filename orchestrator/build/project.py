@@ -4,7 +4,8 @@ version is found when it comes from git.
 Files: in a git work tree, what ``git ls-files`` sees (tracked, plus untracked files
 that are not ignored), so ``.venv/``, ``node_modules/`` or data folders listed in
 ``.gitignore`` stay out; elsewhere (an unpacked sdist, a plain folder) every file but
-the usual caches and virtualenvs. Modes and symlinks inside the tree are kept; mtimes
+the usual caches and virtualenvs. oxzep7's own ``.oxzep7`` folder (runs, caches) never
+goes in, ignored or not. Modes and symlinks inside the tree are kept; mtimes
 are clamped to 1980 or later, because zip-based build backends (flit_core) reject
 earlier ones.
 
@@ -28,13 +29,14 @@ from pathlib import Path
 
 from orchestrator.errors import ConfigError
 
+OWN_FOLDER = ".oxzep7"  # oxzep7's runs and caches: never part of the project
 # Never shipped into a cell image from a folder that is not a git work tree.
 EXCLUDED_NAMES = frozenset(
     {
         ".git",
         ".hg",
         ".svn",
-        ".oxzep7",
+        OWN_FOLDER,
         ".nox",
         ".tox",
         ".venv",
@@ -95,6 +97,10 @@ def tree(root: Path) -> Tree:
     names = _git_files(root)
     if names is None:
         names = _walk(root)
+    # Run from the project's own folder, oxzep7 writes its runs there; a repository
+    # that does not ignore them would ship every earlier run into the cells, and a new
+    # tree each run would rebuild every image and never reuse a result.
+    names = [name for name in names if OWN_FOLDER not in name.split("/")]
     entries = tuple(e for e in (_entry(root, name) for name in sorted(names)) if e is not None)
     found = Tree(root, entries)
     _check_size(found)

@@ -61,6 +61,21 @@ def test_a_git_work_tree_is_what_git_ls_files_sees(tmp_path: Path) -> None:
     ]
 
 
+def test_oxzep7s_own_runs_never_enter_even_when_git_does_not_ignore_them(tmp_path: Path) -> None:
+    # oxzep7 run from the project's root writes .oxzep7/runs there; shipped, every run
+    # would make a new tree, so new images and no reused result.
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("")
+    (tmp_path / "src" / ".oxzep7rc").write_text("")  # a name that only starts alike
+    run = tmp_path / ".oxzep7" / "runs" / "20261126-000000-x"
+    run.mkdir(parents=True)
+    (run / "results.json").write_text("{}")
+    git(tmp_path, "init", "-q")
+    assert names(tmp_path) == ["src/.oxzep7rc", "src/a.py"]
+    git(tmp_path, "add", ".")  # even tracked by mistake
+    assert names(tmp_path) == ["src/.oxzep7rc", "src/a.py"]
+
+
 def test_the_tar_keeps_modes_links_and_clamps_old_mtimes(tmp_path: Path) -> None:
     make_tree(tmp_path)
     context = images.BuildContext("FROM x\n", trees={"project/": project.tree(tmp_path)})
