@@ -22,6 +22,14 @@ cleanup() {
     for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
   fi
   ip link delete "$bridge" 2>/dev/null || true
+  # The daemon leaves its NAT and forwarding rules for the bridge behind: drop them.
+  for table in filter nat; do
+    iptables -t "$table" -S 2>/dev/null | grep -w -- "$bridge" | grep '^-A ' | sed 's/^-A //' |
+      while read -r rule; do
+        # shellcheck disable=SC2086 # the rule's words, as iptables -S printed them
+        iptables -t "$table" -D $rule 2>/dev/null || true
+      done
+  done
   umount -R "$work/data" 2>/dev/null || true
   rm -rf "$work"
 }

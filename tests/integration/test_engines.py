@@ -61,7 +61,21 @@ def second_engine() -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 daemon.kill()
         subprocess.run(["ip", "link", "del", bridge], check=False, capture_output=True)
+        _drop_firewall_rules(bridge)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _drop_firewall_rules(bridge: str) -> None:
+    """The NAT and forwarding rules the daemon made for its bridge: it leaves them behind
+    when it stops, and each test run would add more to the host's tables."""
+    for table in ("filter", "nat"):
+        listed = subprocess.run(
+            ["iptables", "-t", table, "-S"], capture_output=True, text=True, check=False
+        )
+        for rule in listed.stdout.splitlines():
+            if rule.startswith("-A ") and bridge in rule.split():
+                delete = ["iptables", "-t", table, "-D", *rule.split()[1:]]
+                subprocess.run(delete, check=False, capture_output=True)
 
 
 def _start(folder: Path, bridge: str) -> subprocess.Popen[bytes]:
