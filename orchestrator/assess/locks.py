@@ -10,26 +10,26 @@ from orchestrator.assess.reader import Reader, tables
 
 
 def uv_lock(reader: Reader) -> None:
-    data = reader.toml("uv.lock")
+    _toml_lock(reader, "uv.lock")
+
+
+def poetry_lock(reader: Reader) -> None:
+    _toml_lock(reader, "poetry.lock")
+
+
+def _toml_lock(reader: Reader, filename: str) -> None:
+    """``[[package]]`` tables with a name and a version: uv's and poetry's shape. uv also
+    lists the project itself (a virtual or editable source at "."): not a dependency."""
+    data = reader.toml(filename)
     if data is None:
         return
     for package in tables(data.get("package")):
         source = package.get("source")
         if isinstance(source, dict) and "." in (source.get("virtual"), source.get("editable")):
-            continue  # the project itself
+            continue
         name, version = package.get("name"), package.get("version")
         if isinstance(name, str) and isinstance(version, str):
-            reader.pin(name, version, "uv.lock")
-
-
-def poetry_lock(reader: Reader) -> None:
-    data = reader.toml("poetry.lock")
-    if data is None:
-        return
-    for package in tables(data.get("package")):
-        name, version = package.get("name"), package.get("version")
-        if isinstance(name, str) and isinstance(version, str):
-            reader.pin(name, version, "poetry.lock")
+            reader.pin(name, version, filename)
 
 
 def pipfile_lock(reader: Reader) -> None:
