@@ -15,7 +15,7 @@ FLAKY = ROOT / "tests" / "integration" / "projects" / "flaky"
 
 
 def oxzep7(
-    *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 1800
+    *args: str, cwd: Path | None = None, env: dict | None = None, timeout: float | None = 1800
 ) -> subprocess.CompletedProcess[str]:
     """Run the CLI as a user would, capturing its output."""
     return subprocess.run(

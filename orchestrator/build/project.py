@@ -88,7 +88,7 @@ class Tree:
         for entry in self.entries:
             h.update(f"\0{entry.path}\0{entry.mode:o}\0{entry.link or ''}\0".encode())
             if entry.link is None:
-                h.update(_file_hash(self.root / entry.path))
+                h.update(file_digest(self.root / entry.path))
         return h.hexdigest()
 
 
@@ -170,7 +170,8 @@ def _entry(root: Path, name: str) -> Entry | None:
     return Entry(name, stat.S_IMODE(info.st_mode) & 0o755 | 0o644, info.st_size)
 
 
-def _file_hash(path: Path) -> bytes:
+def file_digest(path: Path) -> bytes:
+    """The sha256 of a file's content, read a MiB at a time."""
     h = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import hashlib
 import json
 import os
 import shutil
@@ -35,6 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from orchestrator import storage
+from orchestrator.build import project as project_files
+from tests.conftest import oxzep7 as run_cli
 
 HERE = Path(__file__).resolve().parent
 PROJECTS = HERE / "projects"
@@ -145,16 +148,11 @@ def load_all() -> list[Project]:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "oxzep7" / "realworld"
+    return storage.cache_dir() / "realworld"
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return project_files.file_digest(path).hex()
 
 
 def fetch(project: Project, cache: Path | None = None) -> Path:
@@ -277,14 +275,7 @@ def oxzep7(*args: str, cwd: Path, log: Path | None = None) -> subprocess.Complet
     """This checkout's oxzep7 (not whichever is installed), as a user runs it."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    proc = subprocess.run(
-        [sys.executable, "-m", "orchestrator", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = run_cli(*args, cwd=cwd, env=env, timeout=None)
     if log is not None:
         log.write_text(proc.stdout + "\n--- stderr ---\n" + proc.stderr)
     return proc
