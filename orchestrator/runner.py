@@ -244,7 +244,7 @@ def _run_cells(active: _Active, done: int = 0) -> str:
         ]
         if not any(shares):
             return ending
-    names = [[noxrun.session_name(c) for c in share] for share in shares]
+    names = [[noxrun.cell_session_name(c) for c in share] for share in shares]
     cells = [(n, active.jobs) for n in names]
     return _follow(active, cells, watcher, append=active.resumed or any(first), what="cells")
 

@@ -24,7 +24,7 @@ def _suffix(number: int) -> str:
     return "" if number == 1 else f".{number}"
 
 
-def session_name(cell: Cell) -> str:
+def cell_session_name(cell: Cell) -> str:
     """The nox session of a cell. Named here, not beside the sessions: this module does
     not import nox (a run whose cells are all reused never starts nox, nor imports it)."""
     return f"test({cell.id})"

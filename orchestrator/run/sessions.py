@@ -37,8 +37,7 @@ from orchestrator.errors import (
 from orchestrator.models import Cell, CellResult, Plan
 from orchestrator.run import cache as result_cache
 from orchestrator.run import cellrun, results, rundir
-from orchestrator.run.noxrun import base_session_name
-from orchestrator.run.noxrun import session_name as cell_session_name
+from orchestrator.run.noxrun import base_session_name, cell_session_name
 
 PLAN_VAR, MATRIX_VAR, RUN_DIR_VAR = "OXZEP7_PLAN", "OXZEP7_MATRIX", "OXZEP7_RUN_DIR"
 NO_INDEX_VAR = "OXZEP7_NO_INDEX"  # set: plan from exact pins only, never ask the index
