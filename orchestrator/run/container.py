@@ -76,6 +76,11 @@ class TestRun:
             return self.log_path
         return self.log_path.with_name(f"{self.log_path.stem}.attempt{number}.log")
 
+    @property
+    def mark(self) -> str:
+        """The line the script prints between attempts: unlikely in a suite's own output."""
+        return f"[oxzep7 {hashlib.sha256(str(self.log_path).encode()).hexdigest()[:12]}] attempt"
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -131,7 +136,7 @@ def create(client: docker.DockerClient, spec: TestRun) -> Container:
 def _environment(spec: TestRun) -> dict[str, str]:
     # pytest honours PYTEST_ADDOPTS however the suite is started: the script adds its
     # options to the project's own. OXZEP7_ATTEMPT numbers retries, for suites that care.
-    script = attempts.environment(spec.command, spec.options.timeout, spec.retries, _mark(spec))
+    script = attempts.environment(spec.command, spec.options.timeout, spec.retries, spec.mark)
     return {
         **spec.env,
         **WRITABLE_ENV,
@@ -139,11 +144,6 @@ def _environment(spec: TestRun) -> dict[str, str]:
         "OXZEP7_PYTEST_ADDOPTS": spec.env.get("PYTEST_ADDOPTS", ""),
         "CI": "true",
     }
-
-
-def _mark(spec: TestRun) -> str:
-    """The line the script prints between attempts: unlikely in a suite's own output."""
-    return f"[oxzep7 {hashlib.sha256(str(spec.log_path).encode()).hexdigest()[:12]}] attempt"
 
 
 def _run(client: docker.DockerClient, container: Container, spec: TestRun) -> list[Outcome]:
@@ -158,7 +158,7 @@ def _run(client: docker.DockerClient, container: Container, spec: TestRun) -> li
     oom_killed = _oom_killed(container, exit_code == SIGKILL_EXIT and not killed)
     log = container.logs(stdout=True, stderr=True).decode("utf-8", errors="replace")
     outcomes = []
-    for number, text in enumerate(attempts.split_log(log, _mark(spec), count), 1):
+    for number, text in enumerate(attempts.split_log(log, spec.mark, count), 1):
         last = number == count
         code = files.exit_codes.get(number, exit_code if last else None)
         timed_out = code == attempts.TIMED_OUT or (last and killed)
