@@ -227,8 +227,9 @@ def _run_cells(active: _Active, done: int = 0) -> str:
     daemon went away)."""
     shares = engines.assign(active.cells, len(active.engines))
     watcher = progress.Watcher(active.run, active.plan, [c.id for c in active.cells], done=done)
+    env = environment.from_host()
     first = [
-        basephase.missing(m.client, active.plan, share)
+        basephase.missing(m.client, active.plan, share, env)
         for m, share in zip(active.engines, shares, strict=False)
     ]
     if any(first):

@@ -12,18 +12,20 @@ from collections.abc import Sequence
 
 import docker
 
-from orchestrator import environment
 from orchestrator.build import bases, images
+from orchestrator.environment import BuildEnvironment
 from orchestrator.models import Cell, Plan
 from orchestrator.run import noxrun
 
 AT_ONCE = 4
 
 
-def missing(client: docker.DockerClient, plan: Plan, cells: Sequence[Cell]) -> list[str]:
+def missing(
+    client: docker.DockerClient, plan: Plan, cells: Sequence[Cell], env: BuildEnvironment
+) -> list[str]:
     """The base sessions of ``cells``' interpreters whose base image ``client``'s engine
-    does not have (a base whose root filesystem is missing counts as missing)."""
-    env = environment.from_host()
+    does not have (a base whose root filesystem is missing counts as missing); ``env``
+    is what the host lends builds, part of each base's tag."""
     names = []
     for python in dict.fromkeys(cell.python for cell in cells):
         tag = bases.base_tag(client, plan.image_family, python, env)

@@ -34,17 +34,24 @@ def with_base(client: Engine, python: str) -> None:
 
 def test_an_empty_engine_needs_every_base_once_in_the_cells_order(plan):
     client = Engine({})
-    assert basephase.missing(client, plan, CELLS) == ["base(py3.11)", "base(py3.13)", "base(py3.9)"]  # type: ignore[arg-type]
+    assert basephase.missing(client, plan, CELLS, environment.from_host()) == [
+        "base(py3.11)",
+        "base(py3.13)",
+        "base(py3.9)",
+    ]  # type: ignore[arg-type]
 
 
 def test_a_present_base_is_not_built_first_and_a_missing_one_is(plan):
     client = Engine({"oxzep7/debian:bookworm": "sha256:a", "oxzep7/debian:trixie": "sha256:b"})
     with_base(client, "3.11")
     # 3.13's root filesystem is there but not its base; 3.9 has neither.
-    assert basephase.missing(client, plan, CELLS) == ["base(py3.13)", "base(py3.9)"]  # type: ignore[arg-type]
+    assert basephase.missing(client, plan, CELLS, environment.from_host()) == [
+        "base(py3.13)",
+        "base(py3.9)",
+    ]  # type: ignore[arg-type]
 
 
 def test_only_the_given_cells_count(plan):
     client = Engine({})
-    assert basephase.missing(client, plan, CELLS[:2]) == ["base(py3.11)"]  # type: ignore[arg-type]
-    assert basephase.missing(client, plan, ()) == []  # type: ignore[arg-type]
+    assert basephase.missing(client, plan, CELLS[:2], environment.from_host()) == ["base(py3.11)"]  # type: ignore[arg-type]
+    assert basephase.missing(client, plan, (), environment.from_host()) == []  # type: ignore[arg-type]
