@@ -76,22 +76,14 @@ def keep_report(run: rundir.RunDir, nox: noxworkers.NoxWorkers, number: int = 1)
     disk or a killed nox leaves half of one), so the run directory has no torn file."""
     partial = run.path / NOX_REPORT_PARTIAL.format(_suffix(number))
     final = run.path / f"nox-report{_suffix(number)}.json"
-    nox.merge_reports(partial)
+    nox.merge_reports(partial, earlier=final)  # the bases' nox came first: its sessions stay
     try:
-        report = json.loads(partial.read_text())
+        json.loads(partial.read_text())
     except FileNotFoundError:
         return
     except (OSError, ValueError):
         partial.unlink(missing_ok=True)
         return
-    # The bases' nox came first (or an earlier part of a resumed run): its sessions stay.
-    try:
-        earlier = json.loads(final.read_text())
-        report["sessions"] = earlier["sessions"] + report["sessions"]
-        report["result"] = earlier["result"] or report["result"]
-        partial.write_text(json.dumps(report, indent=2))
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # none, or not one nox wrote: replaced
     partial.replace(final)
 
 

@@ -14,6 +14,7 @@ the bases it checked for every session it runs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import time
@@ -63,10 +64,16 @@ class NoxWorkers:
             if proc.poll() is None:
                 proc.send_signal(sig)
 
-    def merge_reports(self, target: Path) -> None:
-        """The workers' nox reports as one (``result``: the first failing one's), written
-        to ``target`` only when every worker left a whole report."""
+    def merge_reports(self, target: Path, earlier: Path | None = None) -> None:
+        """The workers' nox reports as one (``result``: the first failing one's), after
+        the sessions of an ``earlier`` report of the same run if it is one nox wrote (the
+        bases' phase, or the first part of a resumed run); written to ``target`` only when
+        every worker left a whole report."""
         merged: dict[str, Any] = {"result": 0, "sessions": []}
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            data = json.loads(earlier.read_text()) if earlier else None
+            if isinstance(data, dict) and isinstance(data.get("sessions"), list):
+                merged = {"result": data.get("result", 0), "sessions": data["sessions"]}
         for path in self.reports:
             try:
                 data = json.loads(path.read_text())
