@@ -36,8 +36,9 @@ SPOOL_BYTES = 8 << 20
 # The build (a project's setup.py among it) could write anything there: a listing larger
 # than this is not read into memory, and without it no layer is made (the caller commits).
 MAX_LIST_BYTES = 64 << 20
-# Mount points Docker gives every container: never part of an image.
-_PRUNE = ("./proc", "./sys", "./dev", "." + LAYER_DIR, "./.oxzep7-build")
+# Mount points Docker gives every container, and the listings' own folder: never part of
+# an image. (The build script's folder is gone before the first listing.)
+_PRUNE = ("./proc", "./sys", "./dev", "." + LAYER_DIR)
 _ENGINE_FILES = ("./etc/hosts", "./etc/hostname", "./etc/resolv.conf", "./.dockerenv")
 
 
@@ -101,7 +102,9 @@ def load(
         if digest is None:
             return None
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as saved:
-            _saved_image(saved, layer, digest, _image_config(parent, conf, digest), tag)
+            command = " ".join(container.attrs.get("Config", {}).get("Cmd") or [])
+            config = _image_config(parent, conf, digest, created_by=command)
+            _saved_image(saved, layer, digest, config, tag)
             saved.seek(0)
             for message in client.api.load_image(saved):  # type: ignore[no-untyped-call]
                 if message.get("error"):  # the engine reports a bad archive in the stream
@@ -158,7 +161,11 @@ def whiteouts(before: Iterable[str], after: Iterable[str]) -> list[str]:
     return result
 
 
-def _image_config(parent: Mapping[str, Any], conf: Mapping[str, Any], digest: str) -> bytes:
+def _image_config(
+    parent: Mapping[str, Any], conf: Mapping[str, Any], digest: str, created_by: str = ""
+) -> bytes:
+    """The image's config: ``conf`` on the parent's layers plus ours; ``created_by`` is the
+    build container's command, as a commit records it."""
     layers = list(parent.get("RootFS", {}).get("Layers") or [])
     created = datetime.datetime.now(datetime.timezone.utc).isoformat().replace("+00:00", "Z")
     # One history entry per layer, so `docker history` lists them (the parent's own
@@ -170,7 +177,7 @@ def _image_config(parent: Mapping[str, Any], conf: Mapping[str, Any], digest: st
     history.append(
         {
             "created": created,
-            "created_by": "sh /.oxzep7-build/build.sh",
+            "created_by": created_by,
             "comment": "oxzep7: one container run of the rendered Dockerfile",
         }
     )
