@@ -228,15 +228,15 @@ def _run_cells(active: _Active, done: int = 0) -> str:
     shares = engines.assign(active.cells, len(active.engines))
     watcher = progress.Watcher(active.run, active.plan, [c.id for c in active.cells], done=done)
     env = environment.from_host()
-    first = [
+    missing_bases = [
         basephase.missing(m.client, active.plan, share, env)
         for m, share in zip(active.engines, shares, strict=False)
     ]
-    if any(first):
+    if any(missing_bases):
         # A base build mostly waits on the mirror, the index and the disk; built one
         # after another behind the cells that need them, they were most of a cold run.
-        phase = [(names, min(len(names), basephase.AT_ONCE)) for names in first]
-        ending = _follow(active, phase, watcher, append=active.resumed, what="bases")
+        bases = [(names, min(len(names), basephase.AT_ONCE)) for names in missing_bases]
+        ending = _follow(active, bases, watcher, append=active.resumed, what="bases")
         if ending != "done":
             return ending
         # A base that failed has recorded its cells as errors: they are done.
@@ -245,9 +245,9 @@ def _run_cells(active: _Active, done: int = 0) -> str:
         ]
         if not any(shares):
             return ending
-    names = [[noxrun.cell_session_name(c) for c in share] for share in shares]
-    cells = [(n, active.jobs) for n in names]
-    return _follow(active, cells, watcher, append=active.resumed or any(first), what="cells")
+    cells = [([noxrun.cell_session_name(c) for c in share], active.jobs) for share in shares]
+    appended = active.resumed or any(missing_bases)  # to the bases' nox.log
+    return _follow(active, cells, watcher, append=appended, what="cells")
 
 
 def _follow(
