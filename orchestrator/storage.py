@@ -6,13 +6,17 @@
   would, so reports and results stay readable to a web server or another CI user.
 - :func:`cache_dir`: the one cache-directory rule, ``$XDG_CACHE_HOME/oxzep7`` when
   the variable is set and non-empty, else ``~/.cache/oxzep7``.
+- :func:`exclusive`: the one cross-process lock (a file lock, released however the
+  holder ends, even killed).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 _MODE = 0o666  # the umask takes away what it forbids, as for open(path, "w")
@@ -24,6 +28,16 @@ def cache_dir(env: Mapping[str, str] | None = None) -> Path:
     set and non-empty, else ``~/.cache/oxzep7``. ``env`` defaults to ``os.environ``."""
     base = (os.environ if env is None else env).get("XDG_CACHE_HOME") or ""
     return (Path(base) if base else Path.home() / ".cache") / "oxzep7"
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Run the block holding an exclusive lock on the file ``path`` (made, with its
+    folder, if missing): other processes asking for the same file wait their turn."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def write_text(path: Path, text: str) -> None:

@@ -4,7 +4,6 @@ the last layer (editing the project does not reinstall the dependencies)."""
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 from dataclasses import dataclass
@@ -129,9 +128,7 @@ def project_source(root: Path, env: tuple[tuple[str, str], ...] = ()) -> Project
     if not project.version_from_git(root):
         return ProjectSource(tree)
     folder = storage.cache_dir() / "sdists" / tree.digest()[:24]
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel cells wait for one build
+    with storage.exclusive(folder / ".lock"):  # parallel cells wait for one build
         built = sorted(folder.glob("*.tar.gz"))
         if len(built) != 1:
             try:

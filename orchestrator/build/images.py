@@ -8,7 +8,6 @@ templates avoid BuildKit-only syntax (``RUN --mount``, ``COPY --chmod``).
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import io
 import os
@@ -163,11 +162,8 @@ def ensure(
 def _build_lock(tag: str) -> Iterator[None]:
     """One build of ``tag`` at a time on this machine: two processes that need the same
     image (nox workers whose cells share a base) build it once, the second one waits."""
-    folder = storage.cache_dir() / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha256(tag.encode()).hexdigest()[:24]
-    with (folder / f"build-{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with storage.exclusive(storage.cache_dir() / "locks" / f"build-{name}.lock"):
         yield
 
 

@@ -15,7 +15,6 @@ at once, so each suite is built under a file lock.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import shlex
@@ -106,8 +105,7 @@ def ensure_rootfs(
 ) -> str:
     """The image id of ``oxzep7/debian:SUITE``, building it with mmdebstrap if missing."""
     tag = rootfs_tag(suite)
-    with (lock_dir() / f"rootfs-{suite}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with storage.exclusive(lock_dir() / f"rootfs-{suite}.lock"):
         existing = images.find_image(client, tag)
         if existing and not refresh:
             return existing

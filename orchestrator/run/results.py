@@ -9,12 +9,12 @@ it: ``oxzep7 run`` or ``nox -s`` by hand. Reading it back is
 
 from __future__ import annotations
 
-import fcntl
 import json
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from orchestrator import storage
 from orchestrator.errors import DamagedResultsError
 from orchestrator.models import (
     INFEASIBLE,
@@ -60,8 +60,7 @@ def infeasible(pruned: Pruned) -> CellResult:
 
 def collate(run: RunDir) -> dict[str, Any]:
     """Rebuild results.json from the cell results on disk; returns what it wrote."""
-    with (run.path / ".results.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with storage.exclusive(run.path / ".results.lock"):
         plan = run.load_plan()
         found = load_cell_results(run, plan)
         data = summarize(run.run_id, plan, found).to_dict()

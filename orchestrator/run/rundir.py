@@ -15,7 +15,6 @@ they get the mode the umask gives (0644 under 022), so CI can publish them.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestrator import storage
 from orchestrator.errors import RunError
 from orchestrator.models import Plan
 from orchestrator.plan import planfile
@@ -106,8 +106,7 @@ def create(
     of ``latest``, which therefore always names the newest run."""
     try:
         root.mkdir(parents=True, exist_ok=True)
-        with (root / ".create.lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with storage.exclusive(root / ".create.lock"):
             run = _make_dir(root, run_id, plan.name)
             write_json(run.plan_file, plan.to_dict())
             if point_latest:
