@@ -29,7 +29,7 @@ PYTEST_CACHE = "/tmp/.oxzep7-pytest-cache"  # pytest's own cache: --last-failed 
 # to follow SIGTERM with SIGKILL)
 TIMED_OUT = 124
 KILL_GRACE = 10  # seconds between timeout's SIGTERM and its SIGKILL
-# The variables the script reads; the project's PYTEST_ADDOPTS is kept and extended.
+# Reads the variables of environment(); the project's PYTEST_ADDOPTS is kept and extended.
 SCRIPT = f"""\
 out={OUT_DIR}
 mkdir -p "$out" && {{ cp {FREEZE_PATH} "$out/freeze.txt" 2>/dev/null || true; }}
@@ -61,11 +61,14 @@ class Files:
     count: int = 0  # attempts that started: those that finished, and one cut short
 
 
-def environment(command: str, timeout: int, retries: int, mark: str) -> dict[str, str]:
-    """The variables :data:`SCRIPT` reads (the project's PYTEST_ADDOPTS is added by the
-    caller as OXZEP7_PYTEST_ADDOPTS)."""
+def environment(
+    command: str, timeout: int, retries: int, mark: str, addopts: str = ""
+) -> dict[str, str]:
+    """The variables :data:`SCRIPT` reads; ``addopts`` is the project's own
+    PYTEST_ADDOPTS, which each attempt extends with its own options."""
     return {
         "OXZEP7_COMMAND": command,
+        "OXZEP7_PYTEST_ADDOPTS": addopts,
         "OXZEP7_TIMEOUT": str(timeout),
         "OXZEP7_RETRIES": str(retries),
         "OXZEP7_MARK": mark,

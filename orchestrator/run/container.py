@@ -136,14 +136,14 @@ def create(client: docker.DockerClient, spec: TestRun) -> Container:
 def _environment(spec: TestRun) -> dict[str, str]:
     # pytest honours PYTEST_ADDOPTS however the suite is started: the script adds its
     # options to the project's own. OXZEP7_ATTEMPT numbers retries, for suites that care.
-    script = attempts.environment(spec.command, spec.options.timeout, spec.retries, spec.mark)
-    return {
-        **spec.env,
-        **WRITABLE_ENV,
-        **script,
-        "OXZEP7_PYTEST_ADDOPTS": spec.env.get("PYTEST_ADDOPTS", ""),
-        "CI": "true",
-    }
+    script = attempts.environment(
+        spec.command,
+        spec.options.timeout,
+        spec.retries,
+        spec.mark,
+        addopts=spec.env.get("PYTEST_ADDOPTS", ""),
+    )
+    return {**spec.env, **WRITABLE_ENV, **script, "CI": "true"}
 
 
 def _run(client: docker.DockerClient, container: Container, spec: TestRun) -> list[Outcome]:

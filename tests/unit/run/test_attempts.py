@@ -27,8 +27,7 @@ def run_script(tmp_path: Path, command: str, *, retries: int = 1, timeout: int =
     script = script.replace(attempts.PYTEST_CACHE, str(tmp_path / "cache"))
     env = {
         "PATH": "/usr/bin:/bin",
-        "OXZEP7_PYTEST_ADDOPTS": "-p no:randomly",
-        **attempts.environment(command, timeout, retries, MARK),
+        **attempts.environment(command, timeout, retries, MARK, addopts="-p no:randomly"),
     }
     done = subprocess.run(
         ["sh", "-c", script], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
