@@ -88,7 +88,6 @@ class Outcome:
 
     exit_code: int | None
     timed_out: bool
-    duration: float  # of the whole container run (every attempt)
     junit_xml: bytes | None
     freeze: str | None  # the image's package set (read once, given to the first attempt)
     oom_killed: bool = False  # the kernel killed a process for exceeding run.memory
@@ -147,12 +146,10 @@ def _environment(spec: TestRun) -> dict[str, str]:
 
 
 def _run(client: docker.DockerClient, container: Container, spec: TestRun) -> list[Outcome]:
-    started = time.monotonic()
     container.start()
     # Each attempt is bounded in the container; this is the backstop if that fails.
     budget = (spec.options.timeout + attempts.KILL_GRACE) * (1 + spec.retries) + 30
     exit_code, killed = _wait(client, container, budget)
-    duration = time.monotonic() - started
     files = attempts.read_files(_read(container, attempts.OUT_DIR))
     count = max(files.count, 1)
     oom_killed = _oom_killed(container, exit_code == SIGKILL_EXIT and not killed)
@@ -170,7 +167,6 @@ def _run(client: docker.DockerClient, container: Container, spec: TestRun) -> li
         outcome = Outcome(
             exit_code=code,
             timed_out=timed_out,
-            duration=duration,
             junit_xml=files.junit.get(number),
             freeze=files.freeze if number == 1 else None,
             oom_killed=last and oom_killed,

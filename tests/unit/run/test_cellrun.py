@@ -33,9 +33,7 @@ def _first(report: junit.Report) -> CellResult:
 
 
 def _attempt(report: junit.Report | None, status: str = "failed") -> cellrun.Attempt:
-    outcome = container.Outcome(
-        exit_code=1, timed_out=False, duration=1.0, junit_xml=None, freeze=None
-    )
+    outcome = container.Outcome(exit_code=1, timed_out=False, junit_xml=None, freeze=None)
     return cellrun.Attempt(outcome=outcome, report=report, status=status, message="")
 
 

@@ -79,7 +79,7 @@ def test_the_lost_daemon_has_its_own_exit_code_and_message():
 
 def test_an_out_of_memory_kill_is_an_error_naming_the_limit():
     outcome = container.Outcome(
-        exit_code=137, timed_out=False, duration=1.0, junit_xml=None, freeze=None, oom_killed=True
+        exit_code=137, timed_out=False, junit_xml=None, freeze=None, oom_killed=True
     )
     status, message = cellrun._judge(outcome, None, PLAN.run)
     assert (status, message) == ("error", "killed: out of memory (run.memory is 64m)")
@@ -121,9 +121,7 @@ class _NoContainers:
 
 
 def test_a_sigkill_the_engine_did_not_explain_is_still_not_a_bare_failure():
-    outcome = container.Outcome(
-        exit_code=137, timed_out=False, duration=1.0, junit_xml=None, freeze=None
-    )
+    outcome = container.Outcome(exit_code=137, timed_out=False, junit_xml=None, freeze=None)
     status, message = cellrun._judge(outcome, None, PLAN.run)
     assert status == "error"
     assert message.startswith("killed by SIGKILL (exit 137), probably out of memory")
