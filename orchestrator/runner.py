@@ -165,7 +165,8 @@ def _only_one_process(run: rundir.RunDir) -> Iterator[None]:
 
 def _execute(active: _Active, request: RunRequest) -> int:
     run = active.run
-    reused = () if request.rerun else _reuse(active)
+    env = environment.from_host()  # what the host lends builds: part of every image tag
+    reused = () if request.rerun else _reuse(active, env)
     todo = tuple(c for c in active.cells if c.id not in {r.cell.id for r in reused})
     verb = "resuming" if active.resumed else "run"
     on = f" on {len(active.engines)} engines" if len(active.engines) > 1 else ""
@@ -176,7 +177,7 @@ def _execute(active: _Active, request: RunRequest) -> int:
     )
     for number, result in enumerate(reused, start=1):
         progress.cell_done(number, len(active.cells), result)
-    ending = _run_cells(replace(active, cells=todo), done=len(reused)) if todo else "done"
+    ending = _run_cells(replace(active, cells=todo), env, done=len(reused)) if todo else "done"
     collate.mark_origin(run, active.plan, [c.id for c in active.cells])
     judged = [c.id for c in active.judged]
     if request.report:
@@ -202,9 +203,8 @@ def _execute(active: _Active, request: RunRequest) -> int:
     return failon.exit_code(failures)
 
 
-def _reuse(active: _Active) -> tuple[CellResult, ...]:
+def _reuse(active: _Active, env: environment.BuildEnvironment) -> tuple[CellResult, ...]:
     """The cells whose inputs are all unchanged since a result of theirs: reused."""
-    env = environment.from_host()
     found = []
     snapshots = [cache.Images(member.client) for member in active.engines]
     for cell in active.cells:
@@ -220,14 +220,13 @@ def _reuse(active: _Active) -> tuple[CellResult, ...]:
     return tuple(found)
 
 
-def _run_cells(active: _Active, done: int = 0) -> str:
+def _run_cells(active: _Active, env: environment.BuildEnvironment, done: int = 0) -> str:
     """Run the cells: first, on each engine, the bases its cells need and lack, all at
     once; then nox on each engine's cells, ``jobs`` at a time. Says how it ended:
     "done", "noxfile" (nox could not load the sessions), "interrupted" or "lost" (a
     daemon went away)."""
     shares = engines.assign(active.cells, len(active.engines))
     watcher = progress.Watcher(active.run, active.plan, [c.id for c in active.cells], done=done)
-    env = environment.from_host()
     missing_bases = [
         basephase.missing(m.client, active.plan, share, env)
         for m, share in zip(active.engines, shares, strict=False)
